@@ -1,0 +1,109 @@
+"""Server configuration: one frozen dataclass, built from twistd options and an optional file.
+
+Precedence: command line > ``--config`` file > defaults.  The file is INI with a
+``[ramod]`` section using the long option names (``listen``, ``data-dir``, ...).
+All validation happens here, so a bad setting stops ``twistd`` with a usage error.
+"""
+
+import configparser
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from twisted.python import usage
+
+DEFAULTS = {
+    "listen": "tcp:9000:interface=127.0.0.1",
+    "data-dir": "ramo-data",
+    "db": "",
+    "region": "us-east-1",
+    "domain": "",
+    "port-file": "",
+    "max-skew": "900",
+    "max-object-size": str(5 * 1024**3),
+    "io-threads": "16",
+}
+
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything ramod needs to start, validated."""
+
+    listen: str
+    data_dir: Path
+    db_url: str
+    region: str
+    domain: str
+    port_file: Path | None
+    max_skew: int
+    max_object_size: int
+    io_threads: int
+    root_access_key: str | None
+    root_secret_key: str | None
+
+    @classmethod
+    def from_options(cls, options, environ=os.environ) -> "Config":
+        """Merge command-line options, the config file and defaults; raise UsageError on bad values."""
+        values = dict(DEFAULTS)
+        if options.get("config"):
+            values.update(_read_file(options["config"]))
+        for name in DEFAULTS:
+            if options.get(name) is not None:
+                values[name] = options[name]
+        data_dir = Path(values["data-dir"]).expanduser().resolve()
+        db_url = values["db"] or f"sqlite:///{data_dir / 'ramo.sqlite3'}"
+        if not db_url.startswith(("sqlite:///", "postgres://", "postgresql://", "postgresext://")):
+            raise usage.UsageError(f"--db must be a sqlite:/// or postgresql:// URL, got {db_url!r}")
+        region = values["region"]
+        if not _REGION.match(region):
+            raise usage.UsageError(f"--region {region!r} is not a valid region name")
+        access = environ.get("RAMO_ROOT_ACCESS_KEY") or None
+        secret = environ.get("RAMO_ROOT_SECRET_KEY") or None
+        if bool(access) != bool(secret):
+            raise usage.UsageError("set both RAMO_ROOT_ACCESS_KEY and RAMO_ROOT_SECRET_KEY, or neither")
+        return cls(
+            listen=values["listen"],
+            data_dir=data_dir,
+            db_url=db_url,
+            region=region,
+            domain=values["domain"].strip(".").lower(),
+            port_file=Path(values["port-file"]).resolve() if values["port-file"] else None,
+            max_skew=_positive_int("max-skew", values["max-skew"]),
+            max_object_size=_positive_int("max-object-size", values["max-object-size"]),
+            io_threads=_positive_int("io-threads", values["io-threads"]),
+            root_access_key=access,
+            root_secret_key=secret,
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite:")
+
+
+def _read_file(path: str) -> dict:
+    parser = configparser.ConfigParser()
+    try:
+        with open(path, encoding="utf-8") as f:
+            parser.read_file(f)
+    except (OSError, configparser.Error) as e:
+        raise usage.UsageError(f"cannot read config file {path}: {e}")
+    if not parser.has_section("ramod"):
+        raise usage.UsageError(f"config file {path} has no [ramod] section")
+    values = dict(parser.items("ramod"))
+    unknown = set(values) - set(DEFAULTS)
+    if unknown:
+        raise usage.UsageError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+    return values
+
+
+def _positive_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise usage.UsageError(f"--{name} must be a positive whole number, got {value!r}")
+    return number

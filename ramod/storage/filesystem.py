@@ -1,0 +1,147 @@
+"""Object data on the filesystem, written crash-safely.
+
+Layout under the data directory::
+
+    staging/<id>        bodies being received; a PUT in flight owns exactly one
+    blobs/<id[:2]>/<id> committed data, named by a random hex id
+
+Object keys never become paths: blob ids are generated here (``uuid4().hex``).
+
+Commit protocol (``commit`` runs in the I/O pool, the metadata commit comes between):
+
+1. the body is written to ``staging/<id>`` and fsync'd;
+2. ``blobs/xx/<id>`` is hard-linked to it and ``blobs/xx`` fsync'd;
+3. the metadata row pointing at ``<id>`` is committed (the store's transaction);
+4. ``staging/<id>`` is unlinked, and only then does the client hear 200.
+
+A crash at any point leaves ``staging/<id>``; ``recover`` keeps ``blobs/xx/<id>`` if
+committed metadata references it and removes both names otherwise.  Readers only
+ever open ``blobs/``, so nothing half-written is visible.
+"""
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+FANOUT_HEX = 2
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+@dataclass
+class StagingFile:
+    """An upload being received: the open file and its blob id."""
+
+    blob_id: str
+    path: Path
+    file: BinaryIO
+    size: int = 0
+    closed: bool = field(default=False)
+
+    def write(self, data) -> None:
+        """Write all of ``data`` (may run in an I/O thread)."""
+        self.file.write(data)
+        self.size += len(data)
+
+
+class BlobStore:
+    """Creates, commits, opens and removes blob files; every method is synchronous.
+
+    Methods that fsync, link or unlink must be called through the I/O pool.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir)
+        self.staging_dir = self.root / "staging"
+        self.blobs_dir = self.root / "blobs"
+
+    def prepare(self) -> None:
+        """Create the directory tree (durably) if it is not there yet."""
+        created = False
+        for d in (self.root, self.staging_dir, self.blobs_dir):
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True)
+                created = True
+        for i in range(16 ** FANOUT_HEX):
+            sub = self.blobs_dir / f"{i:0{FANOUT_HEX}x}"
+            if not sub.is_dir():
+                sub.mkdir(exist_ok=True)
+                created = True
+        if created:
+            _fsync_dir(self.blobs_dir)
+            _fsync_dir(self.root)
+            _fsync_dir(self.root.parent)
+
+    def blob_path(self, blob_id: str) -> Path:
+        if len(blob_id) != 32 or not all(c in "0123456789abcdef" for c in blob_id):
+            raise ValueError(f"not a blob id: {blob_id!r}")
+        return self.blobs_dir / blob_id[:FANOUT_HEX] / blob_id
+
+    def new_staging(self) -> StagingFile:
+        """Open a fresh staging file for an incoming body."""
+        blob_id = uuid.uuid4().hex
+        path = self.staging_dir / blob_id
+        f = open(path, "xb", buffering=0)
+        return StagingFile(blob_id, path, f)
+
+    def commit(self, staging: StagingFile) -> str:
+        """Steps 1-2: make the staged data durable under ``blobs/``; return the blob id."""
+        staging.file.flush()
+        os.fsync(staging.file.fileno())
+        staging.file.close()
+        staging.closed = True
+        final = self.blob_path(staging.blob_id)
+        os.link(staging.path, final)
+        _fsync_dir(final.parent)
+        return staging.blob_id
+
+    def release_staging(self, staging: StagingFile) -> None:
+        """Step 4: the metadata is committed; drop the staging name."""
+        _unlink_quietly(staging.path)
+
+    def discard(self, staging: StagingFile) -> None:
+        """Throw an upload away, whatever stage it reached before metadata commit."""
+        if not staging.closed:
+            staging.file.close()
+            staging.closed = True
+        _unlink_quietly(staging.path)
+        _unlink_quietly(self.blob_path(staging.blob_id))
+
+    def open_blob(self, blob_id: str) -> BinaryIO:
+        """Open committed data for reading (raises FileNotFoundError if removed)."""
+        return open(self.blob_path(blob_id), "rb", buffering=0)
+
+    def remove_blob(self, blob_id: str) -> None:
+        _unlink_quietly(self.blob_path(blob_id))
+
+    def staged_ids(self) -> list:
+        """Blob ids with a staging name: uploads that were in flight at a crash."""
+        return [p.name for p in self.staging_dir.iterdir() if len(p.name) == 32]
+
+    def recover(self, committed: set, staged: list) -> int:
+        """Roll staged uploads forward (``committed``) or back; return how many were removed."""
+        removed = 0
+        for blob_id in staged:
+            if blob_id not in committed:
+                _unlink_quietly(self.blob_path(blob_id))
+                removed += 1
+            _unlink_quietly(self.staging_dir / blob_id)
+        for leftover in self.staging_dir.iterdir():  # anything else is not ours to keep
+            if leftover.is_file():
+                _unlink_quietly(leftover)
+        return removed

@@ -1,0 +1,34 @@
+"""twistd glue only: the ``ramod`` command-line options and ``makeService``."""
+
+from twisted.python import usage
+
+from ramod.config import Config
+
+
+class Options(usage.Options):
+    """Options of ``twistd ramod``; unset ones fall back to ``--config`` then defaults."""
+
+    optParameters = [
+        ["listen", None, None, "S3 listener, a strports string [default: tcp:9000:interface=127.0.0.1]"],
+        ["data-dir", None, None, "Directory for object data and the SQLite database [default: ./ramo-data]"],
+        ["db", None, None, "Metadata database URL [default: sqlite:///<data-dir>/ramo.sqlite3]"],
+        ["region", None, None, "Region reported and expected in signatures [default: us-east-1]"],
+        ["domain", None, None, "Domain for virtual-hosted addressing (<bucket>.<domain>)"],
+        ["config", None, None, "INI file with a [ramod] section holding any of these options"],
+        ["port-file", None, None, "Write the bound S3 port number to this file once listening"],
+        ["max-skew", None, None, "Allowed clock skew of signed requests, seconds [default: 900]"],
+        ["max-object-size", None, None, "Largest single PUT in bytes [default: 5 GiB]"],
+        ["io-threads", None, None, "Threads for disk writes, fsync and hashing [default: 16]"],
+    ]
+
+    def postOptions(self):
+        self["parsed"] = Config.from_options(self)
+
+
+def makeService(options, reactor=None):
+    """Build the service tree for ``twistd ramod``."""
+    from ramod.service import RamoService
+
+    if reactor is None:
+        from twisted.internet import reactor
+    return RamoService(options["parsed"], reactor)

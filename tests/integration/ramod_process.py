@@ -1,0 +1,225 @@
+"""Running a real ``twistd -n ramod`` as a child process, and talking to it raw.
+
+``RamodProcess`` owns one server process: it starts it on a free loopback port
+(``--listen tcp:0:... --port-file F``), waits until the port file names a port
+that accepts connections, and stops it with SIGTERM (``stop``) or SIGKILL
+(``kill``).  The data directory outlives the process, so ``start`` after
+``kill`` is a restart on the same data.  Only the process this object started is
+ever signalled, by its PID.
+
+``signed_headers`` signs one request with botocore's own SigV4 signer, for tests
+and benchmarks that send bodies with ``http.client`` instead of boto3.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROOT_ACCESS_KEY = "RAMOTESTROOTACCESSKEY"
+ROOT_SECRET_KEY = "ramo-test-root-secret-key/+0123456789"
+REGION = "us-east-1"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+
+class RamodStartError(RuntimeError):
+    """The server did not come up; the message carries the end of its log."""
+
+
+class RamodProcess:
+    """One ``twistd -n ramod`` child process with its own work and data directories.
+
+    :param workdir: directory for the log, the port file and (by default) the data.
+    :param listen: a strports description; its port should be ``0``.
+    :param scheme: ``"http"`` or ``"https"``, used to build ``endpoint``.
+    :param extra_args: more ``ramod`` options, e.g. ``["--domain", "localhost"]``.
+    """
+
+    def __init__(self, workdir, *, listen="tcp:0:interface=127.0.0.1", scheme="http",
+                 data_dir=None, extra_args=(), access_key=ROOT_ACCESS_KEY,
+                 secret_key=ROOT_SECRET_KEY):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = Path(data_dir) if data_dir else self.workdir / "data"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port_file = self.workdir / "port"
+        self.log_file = self.workdir / "ramod.log"
+        self.listen, self.scheme, self.extra_args = listen, scheme, list(extra_args)
+        self.access_key, self.secret_key = access_key, secret_key
+        self.port = None
+        self._proc = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def command(self):
+        """The argv that starts the server."""
+        return [
+            sys.executable, "-m", "twisted", "-n",
+            "--logfile", str(self.log_file), "--pidfile", "",
+            "ramod",
+            "--listen", self.listen,
+            "--port-file", str(self.port_file),
+            "--data-dir", str(self.data_dir),
+            "--region", REGION,
+            *self.extra_args,
+        ]
+
+    def environment(self):
+        """The child's environment: root credentials and this checkout first on the path."""
+        env = dict(os.environ)
+        env["RAMO_ROOT_ACCESS_KEY"] = self.access_key
+        env["RAMO_ROOT_SECRET_KEY"] = self.secret_key
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start(self, timeout=30.0):
+        """Start the server and return once it accepts connections on its port."""
+        if self.running:
+            raise RuntimeError("ramod is already running")
+        if self.port_file.exists():
+            self.port_file.unlink()
+        self.port = None
+        self._stdout = open(self.workdir / "stdout.txt", "ab")
+        self._proc = subprocess.Popen(
+            self.command(), cwd=self.workdir, env=self.environment(),
+            stdin=subprocess.DEVNULL, stdout=self._stdout, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RamodStartError(
+                    f"ramod exited with status {self._proc.returncode}\n{self.log_tail()}")
+            port = self._read_port()
+            if port is not None and _accepts_connections(port):
+                self.port = port
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise RamodStartError(f"ramod not ready after {timeout}s\n{self.log_tail()}")
+
+    def stop(self, timeout=20.0):
+        """Send SIGTERM, wait for the exit and return the exit status."""
+        return self._signal_and_wait(signal.SIGTERM, timeout)
+
+    def kill(self, timeout=20.0):
+        """Send SIGKILL, wait for the exit and return the exit status."""
+        return self._signal_and_wait(signal.SIGKILL, timeout)
+
+    def restart(self, timeout=30.0):
+        """Stop the server if it runs, then start it again on the same data directory."""
+        if self.running:
+            self.stop()
+        return self.start(timeout)
+
+    def _signal_and_wait(self, signum, timeout):
+        if self._proc is None:
+            return None
+        if self._proc.poll() is None:
+            os.kill(self._proc.pid, signum)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout)
+                raise RuntimeError(f"ramod ignored signal {signum}; killed\n{self.log_tail()}")
+        self._stdout.close()
+        return self._proc.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- inspection --------------------------------------------------------
+
+    @property
+    def running(self):
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self):
+        return self._proc.pid
+
+    @property
+    def endpoint(self):
+        """The base URL, e.g. ``http://127.0.0.1:41234``."""
+        if self.port is None:
+            raise RuntimeError("ramod is not listening")
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def log_tail(self, lines=60):
+        """The last lines of the server log and of its stdout, for failure messages."""
+        parts = []
+        for path in (self.log_file, self.workdir / "stdout.txt"):
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {path.name} ---\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    def memory_status(self):
+        """``VmRSS`` and ``VmHWM`` of the server process, in bytes."""
+        values = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0]) * 1024
+        return values
+
+    def _read_port(self):
+        try:
+            text = self.port_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return int(text) if text.isdigit() else None
+
+
+def _accepts_connections(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def unique_bucket_name(prefix="t"):
+    """A valid bucket name that no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def signed_headers(method, url, *, access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY,
+                   payload_hash=UNSIGNED_PAYLOAD, headers=None):
+    """Sign a request with SigV4 (header form) and return all headers to send.
+
+    :param url: the full URL with an already percent-encoded path and query.
+    :param payload_hash: the ``x-amz-content-sha256`` value (a hex digest,
+        ``UNSIGNED-PAYLOAD`` or a ``STREAMING-...`` constant).
+    :returns: ``(headers, signer, request)``; the signer and the signed request let a
+        caller derive chunk signatures (``signer.signature(sts, request)``).
+    """
+    signer = _PresetPayloadSigner(Credentials(access_key, secret_key), "s3", REGION)
+    signer.preset_payload = payload_hash
+    request = AWSRequest(method=method, url=url, headers=dict(headers or {}))
+    request.headers["Host"] = urlsplit(url).netloc
+    signer.add_auth(request)
+    return dict(request.headers.items()), signer, request
+
+
+class _PresetPayloadSigner(S3SigV4Auth):
+    """botocore's S3 SigV4 signer with a payload hash chosen by the caller."""
+
+    preset_payload = UNSIGNED_PAYLOAD
+
+    def payload(self, request):
+        return self.preset_payload
