@@ -78,7 +78,7 @@ class ChunkEnd:
 
     :param size: its declared (and delivered) size; 0 for the final chunk.
     :param signature: its ``chunk-signature``, if any.
-    :param sha256: hex SHA-256 of its data (signed decoders only).
+    :param sha256: hex SHA-256 of its data (decoders given a ``chain`` only).
     """
 
     size: int
@@ -128,7 +128,8 @@ class AwsChunkedDecoder:
         self._left = 0
         self._size = 0
         self._signature: str | None = None
-        self._hash = hashlib.sha256() if signed else None
+        # hashing costs CPU: only when this decoder checks the signatures itself
+        self._hash = hashlib.sha256() if chain is not None else None
         self._crlf_seen = 0
         self._trailers: list[tuple[str, str]] = []
         self._trailer_signature: str | None = None

@@ -26,6 +26,7 @@ from ramod.auth.sigv4 import (
     iso8601,
     parse_query,
     request_time,
+    to_bytes,
     utc,
 )
 from ramod.s3.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
@@ -82,8 +83,7 @@ def string_to_sign(method: str, headers: dict[str, str], date: str, resource: st
 
 def sign(secret_key: str, to_sign: str) -> str:
     """Base64 HMAC-SHA1."""
-    digest = hmac.new(secret_key.encode("utf-8"),
-                      to_sign.encode("utf-8", "surrogateescape"), hashlib.sha1).digest()
+    digest = hmac.new(secret_key.encode("utf-8"), to_bytes(to_sign), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
 

@@ -147,9 +147,10 @@ def parse_amz_date(value: str) -> datetime.datetime | None:
     if len(value) != 16:
         return None
     try:
-        return datetime.datetime.strptime(value, _AMZ_DATE).replace(tzinfo=datetime.timezone.utc)
+        moment = datetime.datetime.strptime(value, _AMZ_DATE)
     except ValueError:
         return None
+    return moment.replace(tzinfo=datetime.timezone.utc) if moment.year >= 1970 else None
 
 
 def parse_http_date(value: str) -> datetime.datetime | None:
@@ -220,9 +221,22 @@ def unsigned_amz_headers(headers: Mapping[str, str], signed: set[str],
 # -- canonical request ----------------------------------------------------------------
 
 
+def to_bytes(text: str) -> bytes:
+    """The bytes a request string stands for.
+
+    Paths, queries and header values arrive as bytes decoded with latin-1 (one
+    character per byte, as twisted.web and WSGI hand them over); a string holding
+    wider characters can only be real text, and is taken as UTF-8.
+    """
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
+
 def _decode(text: str) -> bytes:
     """Percent-decode ``text`` to bytes (``+`` stays ``+``: S3 paths are not forms)."""
-    return unquote_to_bytes(text.encode("utf-8", "surrogateescape"))
+    return unquote_to_bytes(to_bytes(text))
 
 
 def uri_encode(data: bytes, keep_slash: bool = False) -> str:
@@ -248,21 +262,20 @@ def canonical_uri(raw_path: str) -> str:
 def parse_query(raw_query: str) -> list[tuple[str, str]]:
     """``a=1&b&c=x%20y`` -> ``[("a", "1"), ("b", ""), ("c", "x y")]``, in order.
 
-    Values are decoded as UTF-8 with ``surrogateescape``, so any byte survives a
-    round trip through :func:`canonical_query`.
+    Names and values are byte strings decoded as latin-1, like the request's own
+    strings, so any byte survives a round trip through :func:`canonical_query`.
     """
     pairs = []
     for piece in raw_query.split("&"):
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        pairs.append((_decode(name).decode("utf-8", "surrogateescape"),
-                      _decode(value).decode("utf-8", "surrogateescape")))
+        pairs.append((_decode(name).decode("latin-1"), _decode(value).decode("latin-1")))
     return pairs
 
 
 def _enc(text: str) -> str:
-    return uri_encode(text.encode("utf-8", "surrogateescape"))
+    return uri_encode(to_bytes(text))
 
 
 def canonical_query(pairs: list[tuple[str, str]], skip: str | None = None) -> str:
@@ -297,7 +310,7 @@ def canonical_request(method: str, raw_path: str, query: str, headers: Mapping[s
 
 def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
     """``AWS4-HMAC-SHA256`` + date + scope + hash of the canonical request."""
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
+    digest = hashlib.sha256(to_bytes(canonical)).hexdigest()
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
 
 
@@ -402,6 +415,11 @@ class SigV4Auth(ParsedAuth):
         now = utc(now)
         if self.expires is None:
             check_skew(self.raw_date, self.moment, now, max_skew)
+            # checked after the skew, as S3 does: a stale x-amz-date is RequestTimeTooSkewed
+            if self.amz_date[:8] != self.scope.date:
+                raise AuthorizationHeaderMalformed(
+                    "The authorization header is malformed; Invalid credential date. "
+                    "Date is not the same as X-Amz-Date.")
         else:
             _check_presigned_time(self.moment, self.expires, now, max_skew)
         canonical = self.canonical_request()
@@ -450,9 +468,6 @@ def parse_header_auth(req: SignedRequest, region: str) -> SigV4Auth:
     signed = _parse_signed_headers(fields["SignedHeaders"], AuthorizationHeaderMalformed, prefix)
     raw, moment = request_time(req.headers, iso_only=True)
     amz_date = raw if "x-amz-date" in req.headers else moment.strftime(_AMZ_DATE)
-    if amz_date[:8] != scope.date:
-        raise AuthorizationHeaderMalformed(
-            f"{prefix} Invalid credential date. Date is not the same as X-Amz-Date.")
     payload = _payload_value(req.headers)
     if payload is None:
         raise InvalidRequest("Missing required header for this request: x-amz-content-sha256")

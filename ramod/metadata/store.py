@@ -145,6 +145,19 @@ class MetadataStore:
             return None if row is None else self._credential_info(row)
         return self._run(q)
 
+    def lookup(self, access_key: str, bucket: str | None):
+        """(CredentialInfo or None, BucketInfo or None) in one round trip: every request's start."""
+        def q():
+            row = Credential.get_or_none(Credential.access_key == access_key)
+            cred = None if row is None else self._credential_info(row)
+            info = None
+            if bucket is not None and cred is not None:
+                b = (Bucket.select(Bucket, Credential).join(Credential)
+                     .where(Bucket.name == bucket).first())
+                info = None if b is None else _bucket_info(b)
+            return cred, info
+        return self._run(q)
+
     # -- buckets --------------------------------------------------------------------------
 
     def create_bucket(self, name: str, owner_id: int, region: str):
@@ -199,11 +212,15 @@ class MetadataStore:
             return None if row is None else _object_info(row, bucket)
         return self._run(q)
 
-    def put_object(self, bucket: str, key: str, new: NewObject):
-        """Point ``key`` at the new blob; return (ObjectInfo, [garbage blob ids])."""
-        return self._run(self._put_object, bucket, key, new)
+    def put_object(self, bucket: str, key: str, new: NewObject, precondition=None):
+        """Point ``key`` at the new blob; return (ObjectInfo, [garbage blob ids]).
 
-    def _put_object(self, bucket, key, new):
+        :param precondition: called in the transaction with the current ObjectInfo (or
+            None); raising aborts the write.
+        """
+        return self._run(self._put_object, bucket, key, new, precondition)
+
+    def _put_object(self, bucket, key, new, precondition):
         b = Bucket.get_or_none(Bucket.name == bucket)
         if b is None:
             raise errors.BucketMissing(bucket)
@@ -214,6 +231,8 @@ class MetadataStore:
                       checksums=json.dumps(new.checksums), storage_class="STANDARD")
         garbage = []
         old = self._lock(Object.select().where((Object.bucket == b.id) & (Object.key == key))).first()
+        if precondition is not None:
+            precondition(None if old is None else _object_info(old, bucket))
         if old is None:
             row = Object.create(bucket=b.id, key=key, **values)
         else:

@@ -64,7 +64,8 @@ class RamodProcess:
     def command(self):
         """The argv that starts the server."""
         return [
-            sys.executable, "-m", "twisted", "-n",
+            # ``python -m twisted`` is the newer ``twist`` runner, not twistd
+            sys.executable, "-c", "from twisted.scripts.twistd import run; run()", "-n",
             "--logfile", str(self.log_file), "--pidfile", "",
             "ramod",
             "--listen", self.listen,

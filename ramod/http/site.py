@@ -1,0 +1,175 @@
+"""The twisted.web Site of the S3 front and its request class.
+
+``S3Request`` replaces twisted.web's habit of spooling a whole body to memory or a
+temporary file before ``render()``: as soon as the headers are in (``gotLength``) it
+routes the request and starts checking its signature; the body then streams into a
+staging file through a ``BodyPipeline`` (object data) or into a small capped buffer
+(XML documents).  Reading is paused until the signature is checked, and
+``Expect: 100-continue`` is answered only then; a request refused at that point gets
+its error at once and the connection is closed, without reading the body.
+
+``gotLength`` is documented "not intended for users" and the request line is read
+from the channel's private ``_command``/``_path``: Twisted is pinned, and
+``tests/server`` feeds raw HTTP byte by byte to catch any change.
+"""
+
+import io
+
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+from twisted.web import server
+
+from ramod.http.body import BodyPipeline
+from ramod.http.head import RequestHead, new_request_id
+from ramod.http.render import as_s3_error, raw_error_response
+from ramod.http.resource import S3Resource
+from ramod.s3 import errors
+
+#: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
+MAX_SMALL_BODY = 2 * 1024 * 1024
+
+
+class S3Request(server.Request):
+    """A request whose body never sits whole in memory or in a temporary copy."""
+
+    _parsePOSTFormSubmission = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ramo_id = new_request_id()
+        self.head: RequestHead | None = None
+        self.endpoint = None
+        self.pipeline: BodyPipeline | None = None
+        self.small_body_error = None
+        self.body_complete = False
+        self.rejected = False
+        self._context = None          # RequestContext or Failure, once known
+        self._context_waiters: list = []
+        self._expects_continue = False
+
+    # -- called by HTTPChannel ------------------------------------------------------------
+
+    def gotLength(self, length):
+        self.content = io.BytesIO()
+        app = self.channel.site.app
+        channel = self.channel
+        self.head = RequestHead.parse(channel._command, channel._path,
+                                      self.requestHeaders.getAllRawHeaders(), self.ramo_id)
+        has_body = self._has_body = length is None or length > 0
+        expect = self.requestHeaders.getRawHeaders(b"Expect")
+        if expect and has_body:
+            # answered by us once the request is authenticated, not by twisted.web now
+            self._expects_continue = expect[0].lower() == b"100-continue"
+            self.requestHeaders.removeHeader(b"Expect")
+        try:
+            self.endpoint = app.route(self.head)
+        except Exception:
+            self._context_known(Failure())
+            return
+        if has_body and self.endpoint.streams_body:
+            self.pipeline = BodyPipeline(
+                app.pools, app.blobs, app.blobs.new_staging(), self._pause_reading,
+                self._resume_reading, app.config.max_object_size)
+        if has_body:
+            self._pause_reading()
+        d = Deferred.fromCoroutine(app.authenticate(self.head, self.endpoint, length))
+        d.addBoth(self._context_known)
+
+    def handleContentChunk(self, data):
+        if self.rejected:
+            return
+        if self.pipeline is not None:
+            self.pipeline.feed(data)
+        elif self.small_body_error is None:
+            if self.content.tell() + len(data) > MAX_SMALL_BODY:
+                self.small_body_error = errors.MaxMessageLengthExceeded(
+                    f"Your request was too big: this request's body may be at most "
+                    f"{MAX_SMALL_BODY} bytes.")
+                self.content = io.BytesIO()
+            else:
+                self.content.write(data)
+
+    def requestReceived(self, command, path, version):
+        self.body_complete = True
+        if self.rejected:
+            return
+        super().requestReceived(command, path, version)
+
+    def connectionLost(self, reason):
+        if self.pipeline is not None and not self.body_complete:
+            self.pipeline.abort()
+        super().connectionLost(reason)
+
+    # -- authentication outcome -----------------------------------------------------------
+
+    def _context_known(self, result):
+        self._context = result
+        if isinstance(result, Failure):
+            if self.pipeline is not None:
+                self.pipeline.abort()
+            if self._has_body and not self.body_complete:
+                self._reject(result)
+        else:
+            if self.pipeline is not None:
+                self.pipeline.release(result.payload, result.chunk_chain())
+            if self._expects_continue and not self.body_complete:
+                self.channel.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if self.pipeline is None:
+                self._resume_reading()
+        waiters, self._context_waiters = self._context_waiters, []
+        for d in waiters:
+            d.callback(result)
+        return None
+
+    def context(self) -> Deferred:
+        """Fires with the RequestContext, or fails with the request's S3 error."""
+        if self._context is not None:
+            d = Deferred()
+            d.callback(self._context)
+            return d
+        d = Deferred()
+        self._context_waiters.append(d)
+        return d
+
+    def _reject(self, failure) -> None:
+        """Answer now, before the body is read, and close the connection."""
+        self.rejected = True
+        err = as_s3_error(failure)
+        self.channel.transport.write(raw_error_response(err, self.head.raw_path, self.ramo_id))
+        self.channel.transport.loseConnection()
+
+    # -- flow control ---------------------------------------------------------------------
+
+    _paused = False
+    _has_body = False
+
+    def _pause_reading(self) -> None:
+        if not self._paused and not self._disconnected:
+            self._paused = True
+            self.channel._networkProducer.pauseProducing()
+
+    def _resume_reading(self) -> None:
+        if self._paused:
+            self._paused = False
+            if not self._disconnected and not self.rejected:
+                self.channel._networkProducer.resumeProducing()
+
+    def small_body(self) -> bytes:
+        if self.small_body_error is not None:
+            raise self.small_body_error
+        return self.content.getvalue()
+
+
+class S3Site(server.Site):
+    """The S3 listener's site: one leaf resource, our request class, no access log noise."""
+
+    requestFactory = S3Request
+
+    def __init__(self, app, **kwargs):
+        super().__init__(S3Resource(app), **kwargs)
+        self.app = app
+        self.displayTracebacks = False
+
+
+def make_site(app) -> S3Site:
+    return S3Site(app)

@@ -1,0 +1,105 @@
+"""S3App: what every S3 request goes through before its handler.
+
+``route`` names the operation (pure), ``authenticate`` checks the signature, the
+credential and the bucket (one database round trip), and ``handle`` runs the
+operation's handler.  Nothing here knows twisted.web.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ramod.auth import VerifiedAuth, parse_auth
+from ramod.http.head import RequestHead
+from ramod.http.router import Endpoint, route, split_host
+from ramod.metadata.store import BucketInfo, CredentialInfo
+from ramod.s3 import buckets, errors, objects
+from ramod.s3.payload import PayloadSpec, payload_spec
+
+#: operation name -> async handler(app, ctx, body)
+HANDLERS = {
+    "ListBuckets": buckets.handle_list_buckets,
+    "CreateBucket": buckets.handle_create_bucket,
+    "HeadBucket": buckets.handle_head_bucket,
+    "DeleteBucket": buckets.handle_delete_bucket,
+    "GetBucketLocation": buckets.handle_get_bucket_location,
+    "PutObject": objects.handle_put_object,
+    "GetObject": objects.handle_get_object,
+    "HeadObject": objects.handle_get_object,
+    "DeleteObject": objects.handle_delete_object,
+}
+
+#: operations that work on an existing bucket (NoSuchBucket is decided before the body)
+_NEEDS_BUCKET = {"HeadBucket", "DeleteBucket", "GetBucketLocation", "PutObject", "GetObject",
+                 "HeadObject", "DeleteObject"}
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """An authenticated request: who sent it and what it asks for."""
+
+    head: RequestHead
+    endpoint: Endpoint
+    credential: CredentialInfo
+    auth: VerifiedAuth
+    bucket: BucketInfo | None
+    payload: PayloadSpec | None
+
+    @property
+    def resource(self) -> str:
+        return self.head.raw_path
+
+    def chunk_chain(self):
+        """The aws-chunked signature chain if the body's chunks are signed, else None."""
+        if self.payload is not None and self.payload.chunked and self.payload.chunked[0]:
+            return self.auth.chunk_chain()
+        return None
+
+
+class S3App:
+    """The S3 front: routing, authentication and handler dispatch over the stores."""
+
+    def __init__(self, config, store, blobs, pools, clock):
+        self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
+
+    def route(self, head: RequestHead) -> Endpoint:
+        return route(head.method, head.host, head.raw_path, head.query, self.config.domain,
+                     head.headers)
+
+    async def authenticate(self, head: RequestHead, endpoint: Endpoint,
+                           length: int | None) -> RequestContext:
+        """Check everything that can be checked before the body is read."""
+        bucket_host = split_host(head.host, self.config.domain)
+        parsed = parse_auth(head.signed_request(), self.config.region, bucket_host)
+        if parsed is None:
+            raise errors.AccessDenied("Anonymous access is not allowed: sign your requests.",
+                                      resource=head.raw_path)
+        payload = None
+        if endpoint.streams_body:
+            payload = payload_spec(head.headers)
+            declared = payload.decoded_length if payload.chunked else length
+            if declared is not None and declared > self.config.max_object_size:
+                raise errors.EntityTooLarge(
+                    f"Your proposed upload of {declared} bytes exceeds the maximum allowed "
+                    f"object size of {self.config.max_object_size} bytes.",
+                    ProposedSize=str(declared), MaxSizeAllowed=str(self.config.max_object_size))
+            objects.check_put_headers(head.headers)
+        credential, bucket = await self.store.lookup(parsed.access_key, endpoint.bucket)
+        if credential is None or not credential.is_active:
+            raise errors.InvalidAccessKeyId(AWSAccessKeyId=parsed.access_key)
+        auth = parsed.verify(credential.secret_key, self.now(), self.config.max_skew)
+        if endpoint.operation in _NEEDS_BUCKET:
+            if bucket is None:
+                raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
+            buckets.check_access(credential, bucket, head.raw_path)
+        if payload is not None and payload.chunked and payload.chunked[0] and auth.seed is None:
+            raise errors.InvalidRequest(
+                "Signed aws-chunked payloads need SigV4 Authorization header signing.")
+        return RequestContext(head, endpoint, credential, auth, bucket, payload)
+
+    async def handle(self, ctx: RequestContext, body):
+        """Run the handler; ``body`` is Digests+staging for streamed bodies, else bytes."""
+        return await HANDLERS[ctx.endpoint.operation](self, ctx, body)

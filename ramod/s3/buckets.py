@@ -1,0 +1,101 @@
+"""Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation."""
+
+import hashlib
+import ipaddress
+import re
+
+from ramod.http import xml
+from ramod.metadata import errors as meta
+from ramod.s3 import errors
+from ramod.s3.response import Response
+
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def owner_id(user_name: str) -> str:
+    """The canonical user ID S3 reports for a user: stable, 64 hex characters."""
+    return hashlib.sha256(f"ramo-user:{user_name}".encode()).hexdigest()
+
+
+def check_access(credential, bucket, resource: str) -> None:
+    """Root reaches every bucket; anyone else only their own user's."""
+    if not credential.is_root and bucket.owner_name != credential.user_name:
+        raise errors.AccessDenied(resource=resource)
+
+
+def validate_bucket_name(name: str) -> None:
+    """S3's naming rules for new buckets; raise InvalidBucketName saying which one broke."""
+    why = None
+    if not 3 <= len(name) <= 63:
+        why = "must be between 3 and 63 characters long"
+    elif not _BUCKET_CHARS.match(name):
+        why = ("may only contain lowercase letters, digits, dots and hyphens, and must begin "
+               "and end with a letter or digit")
+    elif ".." in name or ".-" in name or "-." in name:
+        why = "must not contain two adjacent periods, or a period next to a hyphen"
+    elif name.startswith(("xn--", "sthree-", "amzn-s3-demo-")):
+        why = "must not start with 'xn--', 'sthree-' or 'amzn-s3-demo-'"
+    elif name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")):
+        why = "must not end with a reserved suffix such as '-s3alias' or '--ol-s3'"
+    else:
+        try:
+            ipaddress.IPv4Address(name)
+            why = "must not be formatted as an IP address"
+        except ValueError:
+            pass
+    if why:
+        raise errors.InvalidBucketName(f"The specified bucket is not valid: the name {why}.",
+                                       BucketName=name)
+
+
+async def handle_list_buckets(app, ctx, body) -> Response:
+    cred = ctx.credential
+    found = await app.store.list_buckets(None if cred.is_root else cred.id)
+    if not cred.is_root:
+        found = [b for b in found if b.owner_name == cred.user_name]
+    doc = xml.list_buckets_document(owner_id(cred.user_name), cred.user_name,
+                                    [(b.name, b.created_at) for b in found])
+    return Response.xml(doc)
+
+
+async def handle_create_bucket(app, ctx, body: bytes) -> Response:
+    name = ctx.endpoint.bucket
+    validate_bucket_name(name)
+    constraint = xml.parse_create_bucket_configuration(body) if body.strip() else None
+    region = app.config.region
+    if constraint is not None and constraint != region:
+        if constraint == "us-east-1" or region == "us-east-1":
+            raise errors.InvalidLocationConstraint(
+                f"The specified location-constraint {constraint!r} is not valid: this server's "
+                f"region is {region!r}.", LocationConstraint=constraint)
+        raise errors.IllegalLocationConstraintException(
+            f"The {constraint!r} location constraint is incompatible with the region "
+            f"{region!r} this request was sent to.")
+    try:
+        await app.store.create_bucket(name, ctx.credential.id, region)
+    except meta.BucketTaken as e:
+        if not e.owned_by_caller:
+            raise errors.BucketAlreadyExists(resource=ctx.resource, BucketName=name)
+        if region != "us-east-1":
+            raise errors.BucketAlreadyOwnedByYou(resource=ctx.resource, BucketName=name)
+        # us-east-1 answers 200 when you re-create a bucket you own
+    return Response(200, {"Location": f"/{name}"})
+
+
+async def handle_head_bucket(app, ctx, body) -> Response:
+    return Response(200, {"x-amz-bucket-region": ctx.bucket.region, "Content-Type": "application/xml"},
+                    headers_only=True)
+
+
+async def handle_delete_bucket(app, ctx, body) -> Response:
+    try:
+        await app.store.delete_bucket(ctx.endpoint.bucket)
+    except meta.BucketMissing:
+        raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+    except meta.BucketHasObjects:
+        raise errors.BucketNotEmpty(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+    return Response(204)
+
+
+async def handle_get_bucket_location(app, ctx, body) -> Response:
+    return Response.xml(xml.location_constraint_document(ctx.bucket.region))

@@ -1,0 +1,201 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject."""
+
+from dataclasses import dataclass
+
+from twisted.logger import Logger
+
+from ramod.http.conditions import check_conditions, etag_matches
+from ramod.http.dates import http_date
+from ramod.http.ranges import content_range, parse_range
+from ramod.metadata import errors as meta
+from ramod.metadata.store import NewObject
+from ramod.s3 import checksums, errors
+from ramod.s3.payload import Digests, verify_digests
+from ramod.s3.response import BlobRange, Response
+
+log = Logger(namespace="ramod.s3")
+
+MAX_USER_METADATA = 2 * 1024
+#: headers stored with an object and returned on GET/HEAD, as named on the wire
+STORED_HEADERS = ("Content-Encoding", "Content-Disposition", "Content-Language",
+                  "Cache-Control", "Expires")
+#: response-* query overrides -> the header they replace
+OVERRIDES = {"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+             "response-expires": "Expires", "response-cache-control": "Cache-Control",
+             "response-content-disposition": "Content-Disposition",
+             "response-content-encoding": "Content-Encoding"}
+STORAGE_CLASSES = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA",
+                   "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS",
+                   "SNOW", "EXPRESS_ONEZONE"}
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+
+
+@dataclass
+class StreamedBody:
+    """A request body spooled to a staging file, with what was computed on the way."""
+
+    staging: object
+    digests: Digests
+    committed: bool = False
+
+
+def _utf8(value: str) -> str:
+    """Header values arrive as latin-1 text; metadata is UTF-8 on the wire."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def user_metadata(headers: dict) -> dict:
+    return {name: _utf8(value) for name, value in headers.items() if name.startswith("x-amz-meta-")}
+
+
+def check_put_headers(headers: dict) -> None:
+    """Checks of a PUT's headers that must refuse it before its body is read."""
+    meta_size = sum(len(name[len("x-amz-meta-"):].encode()) + len(value.encode())
+                    for name, value in user_metadata(headers).items())
+    if meta_size > MAX_USER_METADATA:
+        raise errors.MetadataTooLarge(
+            f"Your metadata headers are {meta_size} bytes; the limit is {MAX_USER_METADATA}.",
+            Size=str(meta_size), MaxSizeAllowed=str(MAX_USER_METADATA))
+    storage_class = headers.get("x-amz-storage-class")
+    if storage_class is not None and storage_class not in STORAGE_CLASSES:
+        err = errors.InvalidArgument(f"The storage class you specified is not valid: {storage_class}.")
+        err.code = "InvalidStorageClass"
+        raise err
+    acl = headers.get("x-amz-acl")
+    if acl is not None and acl not in ("private", "bucket-owner-full-control"):
+        raise errors.NotImplemented(f"The canned ACL {acl!r} is not supported: every object is private.")
+
+
+def _stored_headers(headers: dict) -> dict:
+    stored = {}
+    for name in STORED_HEADERS:
+        value = headers.get(name.lower())
+        if name == "Content-Encoding" and value is not None:
+            codings = [c.strip() for c in value.split(",") if c.strip() and c.strip() != "aws-chunked"]
+            value = ",".join(codings) or None
+        if value is not None:
+            stored[name] = _utf8(value)
+    stored.update(user_metadata(headers))
+    return stored
+
+
+def _write_preconditions(headers: dict):
+    """If-Match / If-None-Match on PUT (conditional writes), checked in the commit transaction."""
+    if_match, if_none_match = headers.get("if-match"), headers.get("if-none-match")
+    if if_match is None and if_none_match is None:
+        return None
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise errors.NotImplemented("If-None-Match on PUT only supports '*'.")
+
+    def check(old):
+        if if_none_match is not None and old is not None:
+            raise errors.PreconditionFailed(Condition="If-None-Match")
+        if if_match is not None:
+            if old is None:
+                raise errors.NoSuchKey()
+            if not etag_matches(if_match, old.etag):
+                raise errors.PreconditionFailed(Condition="If-Match")
+    return check
+
+
+async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
+    computed = verify_digests(ctx.payload, body.digests)
+    headers = ctx.head.headers
+    precondition = _write_preconditions(headers)
+    etag = '"%s"' % body.digests.md5.hex()
+    blob_id = await app.pools.run_io(app.blobs.commit, body.staging)
+    new = NewObject(blob_id=blob_id, size=body.digests.size, etag=etag,
+                    content_type=headers.get("content-type"), headers=_stored_headers(headers),
+                    checksums=computed)
+    try:
+        info, garbage = await app.store.put_object(ctx.endpoint.bucket, ctx.endpoint.key, new,
+                                                   precondition)
+    except meta.BucketMissing:
+        raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+    body.committed = True
+    app.pools.run_io(app.blobs.release_staging, body.staging).addErrback(
+        lambda f: log.failure("removing a staging file", f))
+    remove_garbage(app, garbage)
+    response_headers = {"ETag": info.etag}
+    for algorithm, value in computed.items():
+        response_headers[checksums.header_name(algorithm)] = value
+    return Response(200, response_headers)
+
+
+def remove_garbage(app, blob_ids: list) -> None:
+    """Delete unreferenced blob files now; the sweeper forgets them (and retries) later."""
+    for blob_id in blob_ids:
+        app.pools.run_io(app.blobs.remove_blob, blob_id).addErrback(
+            lambda f: log.failure("removing an unreferenced blob", f))
+
+
+async def _open_current(app, ctx):
+    """The object's metadata and its open blob file (retrying if an overwrite raced us)."""
+    for _ in range(5):
+        try:
+            info = await app.store.get_object(ctx.endpoint.bucket, ctx.endpoint.key)
+        except meta.BucketMissing:
+            raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+        if info is None:
+            raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
+        try:
+            return info, app.blobs.open_blob(info.blob_id)
+        except FileNotFoundError:
+            continue  # replaced between the lookup and the open: look again
+    raise errors.ServiceUnavailable("The object is being rewritten too often to be read; retry.")
+
+
+def _object_headers(info) -> dict:
+    headers = {"ETag": info.etag, "Last-Modified": http_date(info.last_modified),
+               "Accept-Ranges": "bytes", "Content-Type": info.content_type or DEFAULT_CONTENT_TYPE}
+    headers.update(info.headers)
+    return headers
+
+
+async def handle_get_object(app, ctx, body) -> Response:
+    """GetObject and HeadObject (HEAD sends the same headers, no body)."""
+    info, f = await _open_current(app, ctx)
+    try:
+        return _object_response(ctx, info, f)
+    except BaseException:
+        f.close()
+        raise
+
+
+def _object_response(ctx, info, f) -> Response:
+    head = ctx.head
+    headers = _object_headers(info)
+    try:
+        check_conditions(head.headers, info.etag, info.last_modified, method=head.method)
+    except errors.NotModified as e:
+        e.headers.update({"ETag": info.etag, "Last-Modified": headers["Last-Modified"]})
+        raise
+    first_last = parse_range(head.headers.get("range"), info.size)
+    for param, header in OVERRIDES.items():
+        if param in head.query:
+            headers[header] = head.query[param]
+    if first_last is None:
+        status, offset, length = 200, 0, info.size
+        if head.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+            for algorithm, value in info.checksums.items():
+                headers[checksums.header_name(algorithm)] = value
+    else:
+        first, last = first_last
+        status, offset, length = 206, first, last - first + 1
+        headers["Content-Range"] = content_range(first, last, info.size)
+    headers["Content-Length"] = str(length)
+    return Response(status, headers, stream=BlobRange(f, offset, length),
+                    headers_only=head.method == "HEAD")
+
+
+async def handle_delete_object(app, ctx, body) -> Response:
+    try:
+        garbage = await app.store.delete_object(ctx.endpoint.bucket, ctx.endpoint.key)
+    except meta.BucketMissing:
+        raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+    remove_garbage(app, garbage)
+    return Response(204)
+

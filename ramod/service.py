@@ -1,0 +1,132 @@
+"""RamoService: owns the thread pools, the stores, the blob sweeper and the S3 listener.
+
+Start-up order: pools -> data directory -> schema migration -> crash recovery of
+staged uploads -> root credentials -> listener (then the port file and the
+"how to connect" banner).  Stopping closes the listener first, then the pools.
+"""
+
+import secrets
+import string
+import sys
+
+from twisted.application import service
+from twisted.application.internet import TimerService
+from twisted.internet import defer, endpoints
+from twisted.logger import Logger
+
+from ramod.http.site import make_site
+from ramod.metadata.db import open_database
+from ramod.metadata.store import MetadataStore
+from ramod.s3.app import S3App
+from ramod.storage.filesystem import BlobStore
+from ramod.threads import Pools
+
+log = Logger(namespace="ramod")
+
+GARBAGE_SWEEP_SECONDS = 5.0
+
+
+def generate_keys() -> tuple:
+    """A new (access key, secret key) pair in AWS's shapes."""
+    access = "RAMO" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    secret = secrets.token_urlsafe(30)[:40]
+    return access, secret
+
+
+class RamoService(service.MultiService):
+    """The whole server; ``ready`` fires once the S3 listener accepts connections."""
+
+    def __init__(self, config, reactor):
+        super().__init__()
+        self.config = config
+        self.reactor = reactor
+        self.pools = Pools(reactor, db_threads=1 if config.is_sqlite else 8,
+                           io_threads=config.io_threads)
+        self.blobs = BlobStore(config.data_dir)
+        self.db = None
+        self.store = None
+        self.app = None
+        self.port = None
+        self.ready = defer.Deferred()
+        TimerService(GARBAGE_SWEEP_SECONDS,
+                     lambda: defer.Deferred.fromCoroutine(self.sweep_garbage())).setServiceParent(self)
+
+    def startService(self):
+        super().startService()
+        self.pools.start()
+        d = defer.Deferred.fromCoroutine(self._start())
+        d.addErrback(self._failed_to_start)
+
+    def _failed_to_start(self, failure):
+        log.failure("ramod could not start", failure)
+        print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr)
+        self.reactor.stop()
+
+    async def _start(self):
+        cfg = self.config
+        await self.pools.run_io(self.blobs.prepare)
+        self.db = open_database(cfg.db_url)
+        self.store = MetadataStore(self.db, self.pools)
+        await self.store.migrate()
+        staged = await self.pools.run_io(self.blobs.staged_ids)
+        committed = await self.store.blobs_exist(staged)
+        removed = await self.pools.run_io(self.blobs.recover, committed, staged)
+        if staged:
+            log.info("recovered {n} interrupted uploads ({r} removed)", n=len(staged), r=removed)
+        root, created = await self.store.ensure_root(cfg.root_access_key, cfg.root_secret_key,
+                                                     generate_keys)
+        self.app = S3App(cfg, self.store, self.blobs, self.pools, self.reactor)
+        endpoint = endpoints.serverFromString(self.reactor, cfg.listen)
+        self.port = await endpoint.listen(make_site(self.app))
+        bound = self.port.getHost().port
+        if cfg.port_file:
+            tmp = cfg.port_file.with_suffix(".tmp")
+            tmp.write_text(f"{bound}\n")
+            tmp.replace(cfg.port_file)
+        self._banner(root, created, bound)
+        self.ready.callback(bound)
+
+    def _banner(self, root, created, bound: int) -> None:
+        scheme = "https" if self.config.listen.startswith(("ssl:", "tls:")) else "http"
+        host = self.port.getHost().host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        url = f"{scheme}://{host}:{bound}"
+        if self.config.root_secret_key:
+            secret = "(from RAMO_ROOT_SECRET_KEY)"
+        elif created:
+            secret = root.secret_key
+        else:
+            secret = "(printed when the data directory was created)"
+        print(
+            f"\nRamo S3 server listening on {url} (data: {self.config.data_dir})\n"
+            f"  access key: {root.access_key}\n"
+            f"  secret key: {secret}\n"
+            f"  region:     {self.config.region}\n\n"
+            f"  AWS CLI: AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY=<secret> "
+            f"aws --endpoint-url {url} s3 ls\n"
+            f"  boto3:   boto3.client('s3', endpoint_url='{url}', aws_access_key_id="
+            f"'{root.access_key}', aws_secret_access_key='<secret>', region_name="
+            f"'{self.config.region}')\n", flush=True)
+        log.info("listening on {url}", url=url)
+
+    async def sweep_garbage(self):
+        """Remove files of blobs no object references any more, and forget them."""
+        if self.store is None:
+            return
+        ids = await self.store.garbage()
+        if ids:
+            for blob_id in ids:
+                await self.pools.run_io(self.blobs.remove_blob, blob_id)
+            await self.store.forget_garbage(ids)
+
+    def stopService(self):
+        d = defer.maybeDeferred(super().stopService)
+        if self.port is not None:
+            d.addCallback(lambda _: self.port.stopListening())
+
+        def stop_pools(_):
+            self.pools.stop()
+            if self.db is not None:
+                self.db.close()
+        d.addCallback(stop_pools)
+        return d
