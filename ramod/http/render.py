@@ -26,6 +26,11 @@ def request_id_headers(request_id: str) -> list:
 
 
 def _set(request, name: str, value: str) -> None:
+    if name.startswith("x-amz-meta-"):
+        # twisted.web would send "X-Amz-Meta-Color"; S3 sends user metadata names in
+        # lower case and SDKs hand the name back as received, so bypass Title-Casing.
+        request.responseHeaders._rawHeaders[name.encode("latin-1")] = [_header_bytes(value)]
+        return
     request.responseHeaders.setRawHeaders(name.encode("latin-1"), [_header_bytes(value)])
 
 
@@ -53,7 +58,7 @@ def write_response(request, response: Response, request_id: str) -> None:
     if response.stream is not None and not response.headers_only:
         _set(request, "Content-Length", str(response.stream.length))
         ObjectProducer(request, response.stream.file, response.stream.offset,
-                       response.stream.length).start()
+                       response.stream.length, request.channel.site.app.clock).start()
         return
     if response.stream is not None:
         response.stream.file.close()

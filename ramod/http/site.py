@@ -66,11 +66,13 @@ class S3Request(server.Request):
         except Exception:
             self._context_known(Failure())
             return
-        if has_body and self.endpoint.streams_body:
+        if self.endpoint.streams_body:
             self.pipeline = BodyPipeline(
                 app.pools, app.blobs, app.blobs.new_staging(), self._pause_reading,
                 self._resume_reading, app.config.max_object_size)
-        if has_body:
+        if has_body and self.pipeline is not None:
+            self.pipeline.hold_pause()
+        elif has_body:
             self._pause_reading()
         d = Deferred.fromCoroutine(app.authenticate(self.head, self.endpoint, length))
         d.addBoth(self._context_known)
