@@ -68,15 +68,26 @@ class Harness:
         return transport.value()
 
 
+class _FixedPayloadAuth(S3SigV4Auth):
+    """botocore's SigV4 signer, signing whatever x-amz-content-sha256 the test chose."""
+
+    def __init__(self, credentials, payload_hash: str):
+        super().__init__(credentials, "s3", "us-east-1")
+        self._payload_hash = payload_hash
+
+    def payload(self, request):
+        return self._payload_hash
+
+
 def signed(method: str, path: str, body: bytes = b"", headers: dict | None = None,
-           payload_hash: str | None = None) -> bytes:
+           payload_hash: str | None = None, host: str = HOST, secret: str = SECRET_KEY) -> bytes:
     """A raw HTTP/1.1 request signed with botocore's SigV4 signer."""
     import hashlib
     headers = dict(headers or {})
-    headers.setdefault("x-amz-content-sha256", payload_hash or hashlib.sha256(body).hexdigest())
-    req = AWSRequest(method=method, url=f"http://{HOST}{path}", data=body, headers=headers)
-    S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(req)
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
+    req = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=headers)
+    payload_hash = payload_hash or hashlib.sha256(body).hexdigest()
+    _FixedPayloadAuth(Credentials(ACCESS_KEY, secret), payload_hash).add_auth(req)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     for name, value in req.headers.items():
         if name.lower() != "host":
             lines.append(f"{name}: {value}")

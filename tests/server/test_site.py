@@ -1,0 +1,230 @@
+"""Raw HTTP fed into the real S3 site (StringTransport, inline pools, real SQLite and files)."""
+
+import base64
+import hashlib
+import hmac
+import os
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import SECRET_KEY, Harness, signed  # noqa: E402
+
+
+@pytest.fixture
+def h(tmp_path):
+    harness = Harness(tmp_path)
+    assert harness.exchange(signed("PUT", "/bkt")).startswith(b"HTTP/1.1 200 ")
+    return harness
+
+
+def status(response: bytes) -> int:
+    return int(response.split(b" ", 2)[1])
+
+
+def body_of(response: bytes) -> bytes:
+    return response.partition(b"\r\n\r\n")[2]
+
+
+def staging_files(h) -> list:
+    return list(h.blobs.staging_dir.iterdir())
+
+
+def blob_files(h) -> list:
+    return [p for d in h.blobs.blobs_dir.iterdir() for p in d.iterdir()]
+
+
+def test_put_object_one_byte_at_a_time(h):
+    """A PUT delivered one byte per read is stored whole and reads back identical."""
+    data = os.urandom(3000)
+    out = h.exchange(signed("PUT", "/bkt/one%20byte", data), byte_at_a_time=True)
+    assert status(out) == 200
+    assert f'ETag: "{hashlib.md5(data).hexdigest()}"'.encode() in out
+    got = h.exchange(signed("GET", "/bkt/one%20byte"))
+    assert status(got) == 200 and body_of(got) == data
+    assert staging_files(h) == []
+
+
+def test_head_sends_length_without_body(h):
+    """HEAD answers the object's Content-Length and no body bytes."""
+    h.exchange(signed("PUT", "/bkt/k", b"x" * 123))
+    out = h.exchange(signed("HEAD", "/bkt/k"))
+    assert status(out) == 200
+    assert b"Content-Length: 123\r\n" in out
+    assert body_of(out) == b""
+
+
+def test_two_pipelined_requests_on_one_connection(h):
+    """Requests pipelined on one connection are answered in order."""
+    h.exchange(signed("PUT", "/bkt/p", b"pipelined"))
+    out = h.exchange(signed("GET", "/bkt/p") + signed("GET", "/bkt/missing"))
+    assert out.count(b"HTTP/1.1 ") == 2
+    first, second = out.split(b"HTTP/1.1 ")[1:]
+    assert first.startswith(b"200") and b"pipelined" in first
+    assert second.startswith(b"404") and b"<Code>NoSuchKey</Code>" in second
+
+
+def test_too_large_put_is_refused_before_the_body(tmp_path):
+    """A Content-Length over the limit gets EntityTooLarge at once and the connection closes."""
+    h = Harness(tmp_path, **{"max-object-size": "1000"})
+    h.exchange(signed("PUT", "/bkt"))
+    raw = signed("PUT", "/bkt/big", b"y" * 2000, payload_hash="UNSIGNED-PAYLOAD")
+    head = raw[: raw.index(b"\r\n\r\n") + 4]
+    proto, transport = h.connect()
+    proto.dataReceived(head)  # no body byte sent yet
+    out = transport.value()
+    assert status(out) == 400 and b"<Code>EntityTooLarge</Code>" in out
+    assert b"Connection: close" in out
+    assert transport.disconnecting
+    assert staging_files(h) == []
+
+
+def test_bad_signature_stores_nothing(h):
+    """A PUT signed with the wrong secret is 403 SignatureDoesNotMatch and leaves no file."""
+    out = h.exchange(signed("PUT", "/bkt/forged", b"data", secret="not-the-secret"))
+    assert status(out) == 403 and b"<Code>SignatureDoesNotMatch</Code>" in out
+    assert status(h.exchange(signed("GET", "/bkt/forged"))) == 404
+    assert staging_files(h) == [] and blob_files(h) == []
+
+
+def test_content_md5_mismatch_is_bad_digest(h):
+    """A body that does not match Content-MD5 is BadDigest and is not stored."""
+    wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    out = h.exchange(signed("PUT", "/bkt/md5", b"payload", {"Content-MD5": wrong}))
+    assert status(out) == 400 and b"<Code>BadDigest</Code>" in out
+    assert status(h.exchange(signed("GET", "/bkt/md5"))) == 404
+    assert staging_files(h) == [] and blob_files(h) == []
+
+
+def test_content_sha256_mismatch(h):
+    """A body that does not match x-amz-content-sha256 is XAmzContentSHA256Mismatch."""
+    raw = signed("PUT", "/bkt/sha", b"abc", payload_hash=hashlib.sha256(b"abd").hexdigest())
+    out = h.exchange(raw)
+    assert status(out) == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in out
+    assert blob_files(h) == []
+
+
+def test_unknown_subresource_is_not_implemented(h):
+    """A sub-resource the server does not serve answers 501 NotImplemented."""
+    out = h.exchange(signed("GET", "/bkt?website"))
+    assert status(out) == 501 and b"<Code>NotImplemented</Code>" in out
+
+
+def test_billion_laughs_is_malformed_xml(h):
+    """An entity-expansion body on CreateBucket is MalformedXML and the server keeps serving."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            b"<CreateBucketConfiguration><LocationConstraint>&b;</LocationConstraint>"
+            b"</CreateBucketConfiguration>")
+    out = h.exchange(signed("PUT", "/newbucket", bomb))
+    assert status(out) == 400 and b"<Code>MalformedXML</Code>" in out
+    assert status(h.exchange(signed("GET", "/"))) == 200
+
+
+def _chunk_signature(key, date, scope, previous, data) -> str:
+    to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", date, scope, previous,
+                         hashlib.sha256(b"").hexdigest(), hashlib.sha256(data).hexdigest()])
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def _signing_key(date: str) -> bytes:
+    key = ("AWS4" + SECRET_KEY).encode()
+    for part in (date, "us-east-1", "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def signed_streaming_put(path: str, data: bytes, chunk: int, corrupt: bool = False) -> bytes:
+    """An aws-chunked STREAMING-AWS4-HMAC-SHA256-PAYLOAD PUT with real chunk signatures."""
+    raw = signed("PUT", path, b"", {"x-amz-decoded-content-length": str(len(data)),
+                                      "Content-Encoding": "aws-chunked"},
+                 payload_hash="STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
+    head = raw[: raw.index(b"\r\n\r\n")].decode()
+    amz_date = head.split("X-Amz-Date: ")[1].split("\r\n")[0]
+    seed = head.split("Signature=")[1].split("\r\n")[0]
+    scope = f"{amz_date[:8]}/us-east-1/s3/aws4_request"
+    key = _signing_key(amz_date[:8])
+    pieces = [data[i:i + chunk] for i in range(0, len(data), chunk)] + [b""]
+    body, previous = b"", seed
+    for piece in pieces:
+        sig = _chunk_signature(key, amz_date, scope, previous, piece)
+        if corrupt and piece:
+            sig = "f" * 64
+        body += b"%x;chunk-signature=%s\r\n%s\r\n" % (len(piece), sig.encode(), piece)
+        previous = sig
+    head = head.replace("Content-Length: 0", f"Content-Length: {len(body)}")
+    return head.encode() + b"\r\n\r\n" + body
+
+
+def test_signed_aws_chunked_upload_byte_at_a_time(h):
+    """Signed aws-chunked bodies are decoded, every chunk verified, and no framing is stored."""
+    data = os.urandom(9000)
+    out = h.exchange(signed_streaming_put("/bkt/chunked", data, 4096), byte_at_a_time=True)
+    assert status(out) == 200, out
+    assert body_of(h.exchange(signed("GET", "/bkt/chunked"))) == data
+
+
+def test_corrupted_chunk_signature_is_refused(h):
+    """A wrong chunk signature is SignatureDoesNotMatch and nothing is stored."""
+    out = h.exchange(signed_streaming_put("/bkt/badchunk", os.urandom(5000), 2048, corrupt=True))
+    assert status(out) == 403 and b"<Code>SignatureDoesNotMatch</Code>" in out
+    assert status(h.exchange(signed("GET", "/bkt/badchunk"))) == 404
+    assert staging_files(h) == [] and blob_files(h) == []
+
+
+def test_unsigned_trailer_upload_with_crc32(h):
+    """STREAMING-UNSIGNED-PAYLOAD-TRAILER with an x-amz-checksum-crc32 trailer is verified."""
+    data = os.urandom(7000)
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    body = b"%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:%s\r\n\r\n" % (len(data), data, crc.encode())
+    raw = signed("PUT", "/bkt/trailer", b"", {
+        "x-amz-decoded-content-length": str(len(data)), "Content-Encoding": "aws-chunked",
+        "x-amz-trailer": "x-amz-checksum-crc32"}, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    raw = raw.replace(b"Content-Length: 0", b"Content-Length: %d" % len(body)) + body
+    out = h.exchange(raw, byte_at_a_time=True)
+    assert status(out) == 200, out
+    assert f"x-amz-checksum-crc32: {crc}".lower().encode() in out.lower()
+    got = h.exchange(signed("GET", "/bkt/trailer", headers={"x-amz-checksum-mode": "ENABLED"}))
+    assert body_of(got) == data
+
+
+def test_wrong_trailer_checksum_is_bad_digest(h):
+    """A trailer checksum that does not match the data is BadDigest."""
+    data = b"z" * 100
+    body = b"%x\r\n%s\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n" % (len(data), data)
+    raw = signed("PUT", "/bkt/badtrailer", b"", {
+        "x-amz-decoded-content-length": "100", "Content-Encoding": "aws-chunked",
+        "x-amz-trailer": "x-amz-checksum-crc32"}, payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+    raw = raw.replace(b"Content-Length: 0", b"Content-Length: %d" % len(body)) + body
+    out = h.exchange(raw)
+    assert status(out) == 400 and b"<Code>BadDigest</Code>" in out
+    assert blob_files(h) == []
+
+
+def test_every_response_has_request_ids(h):
+    """Successes and errors alike carry x-amz-request-id and x-amz-id-2."""
+    for raw in (signed("GET", "/"), signed("GET", "/nobucket/k"), signed("DELETE", "/bkt/none")):
+        out = h.exchange(raw).lower()
+        assert b"x-amz-request-id: " in out and b"x-amz-id-2: " in out
+
+
+def test_keys_never_become_paths(h):
+    """A key full of ../ is just a name: it is stored in the database, not on a path."""
+    data = b"not a file outside"
+    out = h.exchange(signed("PUT", "/bkt/../../../../etc/ramo-escape", data))
+    assert status(out) == 200
+    assert not Path("/etc/ramo-escape").exists()
+    assert body_of(h.exchange(signed("GET", "/bkt/../../../../etc/ramo-escape"))) == data
+    assert all(p.parent.parent == h.blobs.blobs_dir for p in blob_files(h))
+
+
+def test_host_header_names_the_bucket_when_virtual_hosted(tmp_path):
+    """With --domain, Host: <bucket>.<domain> addresses the bucket."""
+    h = Harness(tmp_path, domain="s3.test")
+    assert status(h.exchange(signed("PUT", "/", host="vbkt.s3.test"))) == 200
+    assert status(h.exchange(signed("PUT", "/obj", b"virtual", host="vbkt.s3.test"))) == 200
+    assert body_of(h.exchange(signed("GET", "/vbkt/obj"))) == b"virtual"
+    assert body_of(h.exchange(signed("GET", "/obj", host="vbkt.s3.test:9000"))) == b"virtual"
