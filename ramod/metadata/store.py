@@ -236,8 +236,8 @@ class MetadataStore:
         if old is None:
             row = Object.create(bucket=b.id, key=key, **values)
         else:
-            garbage = self._release_blob(old.blob_id)
             Object.update(**values).where(Object.id == old.id).execute()
+            garbage = self._release_blob(old.blob_id)
             row = Object.get_by_id(old.id)
         return _object_info(row, bucket), garbage
 

@@ -228,3 +228,12 @@ def test_host_header_names_the_bucket_when_virtual_hosted(tmp_path):
     assert status(h.exchange(signed("PUT", "/obj", b"virtual", host="vbkt.s3.test"))) == 200
     assert body_of(h.exchange(signed("GET", "/vbkt/obj"))) == b"virtual"
     assert body_of(h.exchange(signed("GET", "/obj", host="vbkt.s3.test:9000"))) == b"virtual"
+
+
+def test_overwrite_keeps_only_the_new_data(h):
+    """Overwriting a key serves the new body and removes the old blob file."""
+    h.exchange(signed("PUT", "/bkt/over", b"first version"))
+    out = h.exchange(signed("PUT", "/bkt/over", b"second"))
+    assert status(out) == 200
+    assert body_of(h.exchange(signed("GET", "/bkt/over"))) == b"second"
+    assert len(blob_files(h)) == 1
