@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from peewee import IntegrityError, fn
 
 from ramod.metadata import errors
+from ramod.metadata.compiled import SqlCache
 from ramod.metadata.db import is_postgres
 from ramod.metadata.migrations import migrate
 from ramod.metadata.models import Blob, Bucket, Credential, GarbageBlob, Object
@@ -33,6 +34,7 @@ class BucketInfo:
     owner_name: str
     region: str
     created_at: datetime
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(dt: datetime) -> datetime:
+def _aware(dt) -> datetime:
+    """A UTC datetime from a model value or a raw SQLite/PostgreSQL column."""
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
@@ -74,7 +79,33 @@ def _naive(dt: datetime) -> datetime:
 
 
 def _bucket_info(row: Bucket) -> BucketInfo:
-    return BucketInfo(row.name, row.owner_id, row.owner.user_name, row.region, _aware(row.created_at))
+    return BucketInfo(row.name, row.owner_id, row.owner.user_name, row.region,
+                      _aware(row.created_at), row.id)
+
+
+# Column lists of the compiled (hot-path) queries, and the row -> dataclass converters.
+_CREDENTIAL_COLUMNS = (Credential.id, Credential.user_name, Credential.access_key,
+                       Credential.secret_key, Credential.is_active, Credential.is_root)
+_BUCKET_COLUMNS = (Bucket.name, Bucket.owner, Credential.user_name, Bucket.region,
+                   Bucket.created_at, Bucket.id)
+_OBJECT_COLUMNS = (Object.key, Object.blob, Object.size, Object.etag, Object.last_modified,
+                   Object.content_type, Object.headers, Object.checksums, Object.storage_class,
+                   Object.id)
+
+
+def _credential_row(row) -> CredentialInfo:
+    return CredentialInfo(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
+
+
+def _bucket_row(row) -> BucketInfo:
+    return BucketInfo(row[0], row[1], row[2], row[3], _aware(row[4]), row[5])
+
+
+def _object_row(row, bucket: str) -> ObjectInfo:
+    return ObjectInfo(bucket=bucket, key=row[0], blob_id=row[1], size=row[2], etag=row[3],
+                      last_modified=_aware(row[4]), content_type=row[5],
+                      headers=json.loads(row[6]), checksums=json.loads(row[7]),
+                      storage_class=row[8])
 
 
 def _object_info(row: Object, bucket: str) -> ObjectInfo:
@@ -91,12 +122,15 @@ class MetadataStore:
     def __init__(self, db, pools):
         self._db = db
         self._pools = pools
+        self._sql = SqlCache(db)
 
     def _run(self, fn_, *args):
         def in_thread():
-            with self._db.connection_context():
-                with self._db.atomic():
-                    return fn_(*args)
+            # each pool thread keeps its own connection open (peewee's state is per thread):
+            # reconnecting per call would re-run the SQLite pragmas every time
+            self._db.connect(reuse_if_open=True)
+            with self._db.atomic():
+                return fn_(*args)
         return self._pools.run_db(in_thread)
 
     def _lock(self, query):
@@ -107,8 +141,8 @@ class MetadataStore:
 
     def migrate(self):
         def in_thread():
-            with self._db.connection_context():
-                return migrate(self._db)
+            self._db.connect(reuse_if_open=True)
+            return migrate(self._db)
         return self._pools.run_db(in_thread)
 
     def ensure_root(self, access_key: str | None, secret_key: str | None, make_key):
@@ -148,14 +182,16 @@ class MetadataStore:
     def lookup(self, access_key: str, bucket: str | None):
         """(CredentialInfo or None, BucketInfo or None) in one round trip: every request's start."""
         def q():
-            row = Credential.get_or_none(Credential.access_key == access_key)
-            cred = None if row is None else self._credential_info(row)
+            row = self._sql.one("credential_by_key", lambda ak: Credential.select(
+                *_CREDENTIAL_COLUMNS).where(Credential.access_key == ak), (access_key,))
+            if row is None:
+                return None, None
             info = None
-            if bucket is not None and cred is not None:
-                b = (Bucket.select(Bucket, Credential).join(Credential)
-                     .where(Bucket.name == bucket).first())
-                info = None if b is None else _bucket_info(b)
-            return cred, info
+            if bucket is not None:
+                b = self._sql.one("bucket_by_name", lambda name: Bucket.select(
+                    *_BUCKET_COLUMNS).join(Credential).where(Bucket.name == name), (bucket,))
+                info = None if b is None else _bucket_row(b)
+            return _credential_row(row), info
         return self._run(q)
 
     # -- buckets --------------------------------------------------------------------------
@@ -202,64 +238,82 @@ class MetadataStore:
 
     # -- objects --------------------------------------------------------------------------
 
-    def get_object(self, bucket: str, key: str):
-        """ObjectInfo or None; raise BucketMissing if the bucket does not exist."""
-        def q():
-            b = Bucket.get_or_none(Bucket.name == bucket)
-            if b is None:
-                raise errors.BucketMissing(bucket)
-            row = Object.get_or_none((Object.bucket == b.id) & (Object.key == key))
-            return None if row is None else _object_info(row, bucket)
-        return self._run(q)
+    def get_object(self, bucket: BucketInfo, key: str):
+        """ObjectInfo or None."""
+        return self._run(self._select_object, bucket, key, False)
 
-    def put_object(self, bucket: str, key: str, new: NewObject, precondition=None):
+    def _select_object(self, bucket: BucketInfo, key: str, for_update: bool):
+        """(ObjectInfo, row id) of the current version, or None (database thread)."""
+        name = "object_for_update" if for_update else "object"
+
+        def build(bucket_id, key_):
+            query = Object.select(*_OBJECT_COLUMNS).where(
+                (Object.bucket == bucket_id) & (Object.key == key_))
+            return self._lock(query) if for_update else query
+        row = self._sql.one(name, build, (bucket.id, key))
+        if row is None:
+            return None
+        return (_object_row(row, bucket.name), row[9]) if for_update else _object_row(row, bucket.name)
+
+    def put_object(self, bucket: BucketInfo, key: str, new: NewObject, precondition=None):
         """Point ``key`` at the new blob; return (ObjectInfo, [garbage blob ids]).
 
         :param precondition: called in the transaction with the current ObjectInfo (or
             None); raising aborts the write.
+        :raises BucketMissing: the bucket was deleted meanwhile.
         """
         return self._run(self._put_object, bucket, key, new, precondition)
 
     def _put_object(self, bucket, key, new, precondition):
-        b = Bucket.get_or_none(Bucket.name == bucket)
-        if b is None:
-            raise errors.BucketMissing(bucket)
-        Blob.create(blob_id=new.blob_id, size=new.size, refcount=1)
         now = _naive(utcnow())
-        values = dict(blob=new.blob_id, size=new.size, etag=new.etag, last_modified=now,
-                      content_type=new.content_type, headers=json.dumps(new.headers),
-                      checksums=json.dumps(new.checksums), storage_class="STANDARD")
-        garbage = []
-        old = self._lock(Object.select().where((Object.bucket == b.id) & (Object.key == key))).first()
+        headers, sums = json.dumps(new.headers), json.dumps(new.checksums)
+        if not self._sql.one("bucket_exists_for_update", lambda bid: self._lock(
+                Bucket.select(Bucket.id).where(Bucket.id == bid)), (bucket.id,)):
+            raise errors.BucketMissing(bucket.name)
+        self._sql.execute("insert_blob", lambda bid, size, refs: Blob.insert(
+            blob_id=bid, size=size, refcount=refs), (new.blob_id, new.size, 1))
+        found = self._select_object(bucket, key, True)
+        old = found[0] if found else None
         if precondition is not None:
-            precondition(None if old is None else _object_info(old, bucket))
-        if old is None:
-            row = Object.create(bucket=b.id, key=key, **values)
+            precondition(old)
+        if found is None:
+            self._sql.execute("insert_object", lambda *v: Object.insert(
+                bucket=v[0], key=v[1], blob=v[2], size=v[3], etag=v[4], last_modified=v[5],
+                content_type=v[6], headers=v[7], checksums=v[8], storage_class=v[9]),
+                (bucket.id, key, new.blob_id, new.size, new.etag, now, new.content_type,
+                 headers, sums, "STANDARD"))
+            garbage = []
         else:
-            Object.update(**values).where(Object.id == old.id).execute()
+            self._sql.execute("update_object", lambda *v: Object.update(
+                blob=v[0], size=v[1], etag=v[2], last_modified=v[3], content_type=v[4],
+                headers=v[5], checksums=v[6], storage_class=v[7]).where(Object.id == v[8]),
+                (new.blob_id, new.size, new.etag, now, new.content_type, headers, sums,
+                 "STANDARD", found[1]))
             garbage = self._release_blob(old.blob_id)
-            row = Object.get_by_id(old.id)
-        return _object_info(row, bucket), garbage
+        info = ObjectInfo(bucket.name, key, new.blob_id, new.size, new.etag, _aware(now),
+                          new.content_type, new.headers, new.checksums)
+        return info, garbage
 
-    def delete_object(self, bucket: str, key: str):
+    def delete_object(self, bucket: BucketInfo, key: str):
         """Remove ``key``; return the garbage blob ids (empty if the key was absent)."""
         def q():
-            b = Bucket.get_or_none(Bucket.name == bucket)
-            if b is None:
-                raise errors.BucketMissing(bucket)
-            old = self._lock(Object.select().where((Object.bucket == b.id) & (Object.key == key))).first()
-            if old is None:
+            found = self._select_object(bucket, key, True)
+            if found is None:
                 return []
-            old.delete_instance()
-            return self._release_blob(old.blob_id)
+            self._sql.execute("delete_object", lambda oid: Object.delete().where(
+                Object.id == oid), (found[1],))
+            return self._release_blob(found[0].blob_id)
         return self._run(q)
 
     def _release_blob(self, blob_id: str) -> list:
-        Blob.update(refcount=Blob.refcount - 1).where(Blob.blob_id == blob_id).execute()
-        blob = Blob.get_by_id(blob_id)
-        if blob.refcount > 0:
+        self._sql.execute("blob_decref", lambda one, bid: Blob.update(
+            refcount=Blob.refcount - one).where(Blob.blob_id == bid), (1, blob_id))
+        row = self._sql.one("blob_refcount", lambda bid: Blob.select(Blob.refcount).where(
+            Blob.blob_id == bid), (blob_id,))
+        if row is None or row[0] > 0:
             return []
-        blob.delete_instance()
+        self._sql.execute("blob_delete", lambda bid: Blob.delete().where(Blob.blob_id == bid),
+                          (blob_id,))
         GarbageBlob.insert(blob_id=blob_id).on_conflict_ignore().execute()
         return [blob_id]
 

@@ -111,7 +111,7 @@ async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
                     content_type=headers.get("content-type"), headers=_stored_headers(headers),
                     checksums=computed)
     try:
-        info, garbage = await app.store.put_object(ctx.endpoint.bucket, ctx.endpoint.key, new,
+        info, garbage = await app.store.put_object(ctx.bucket, ctx.endpoint.key, new,
                                                    precondition)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
@@ -135,10 +135,7 @@ def remove_garbage(app, blob_ids: list) -> None:
 async def _open_current(app, ctx):
     """The object's metadata and its open blob file (retrying if an overwrite raced us)."""
     for _ in range(5):
-        try:
-            info = await app.store.get_object(ctx.endpoint.bucket, ctx.endpoint.key)
-        except meta.BucketMissing:
-            raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+        info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
         if info is None:
             raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
         try:
@@ -193,7 +190,7 @@ def _object_response(ctx, info, f) -> Response:
 
 async def handle_delete_object(app, ctx, body) -> Response:
     try:
-        garbage = await app.store.delete_object(ctx.endpoint.bucket, ctx.endpoint.key)
+        garbage = await app.store.delete_object(ctx.bucket, ctx.endpoint.key)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
     remove_garbage(app, garbage)
