@@ -23,6 +23,7 @@ from urllib.parse import unquote_to_bytes
 
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkSignatureChain
 from ramod.auth.request import SignedRequest
+from ramod.http import dates
 from ramod.s3.errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
@@ -143,18 +144,14 @@ def iso8601(moment: datetime.datetime) -> str:
 
 
 def parse_amz_date(value: str) -> datetime.datetime | None:
-    """Parse ``20130524T000000Z``; ``None`` if it is not exactly that form."""
-    if len(value) != 16:
-        return None
-    try:
-        moment = datetime.datetime.strptime(value, _AMZ_DATE)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=datetime.timezone.utc) if moment.year >= 1970 else None
+    """Parse ``20130524T000000Z``; ``None`` if it is not exactly that form or before 1970."""
+    moment = dates.parse_amz_date(value)
+    return moment if moment is not None and moment.year >= 1970 else None
 
 
 def parse_http_date(value: str) -> datetime.datetime | None:
-    """Parse an RFC 1123 (or RFC 850 / asctime) date; ``None`` if it is not one."""
+    """Parse an RFC 1123 (or RFC 850 / asctime) date, numeric zones included (the SigV2
+    examples use ``+0000``); ``None`` if it is not one or before 1970."""
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

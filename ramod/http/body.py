@@ -1,10 +1,17 @@
 """BodyPipeline: a request body flows from the socket, through hashing, into a staging file.
 
-The reactor thread only strips aws-chunked framing and collects ~1 MiB batches; writing
-and hashing (MD5, SHA-256, CRC, chunk signatures) run in the I/O pool, one batch of an
-upload at a time and in order.  When more than ``HIGH_WATER`` bytes wait for the disk
-side, the transport is paused; it resumes below ``LOW_WATER``.  Memory per upload is
-therefore bounded whatever the object size.
+The reactor thread only strips aws-chunked framing and collects ~1 MiB batches.  Each
+batch then goes through two stages in the I/O pool, which run side by side:
+
+* **hash** — MD5, SHA-256, the additional checksum and chunk signatures; one batch of an
+  upload at a time, in order (digests are sequential);
+* **write** — ``pwritev`` at the batch's own offset, so writes need no ordering and
+  overlap with hashing.  Every ``SYNC_EVERY`` bytes an ``fdatasync`` starts writeback
+  early, so the final fsync has little left to flush.
+
+When more than ``HIGH_WATER`` bytes are not yet through both stages, the transport is
+paused; it resumes below ``LOW_WATER``.  Memory per upload is therefore bounded
+whatever the object size.
 
 The pipeline is *held* until the request's signature has been checked: bytes that
 arrive earlier are kept (the transport is paused meanwhile) and decoded on ``release``.
@@ -14,14 +21,18 @@ import hashlib
 from collections import deque
 
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkEnd, Trailer
 from ramod.s3 import checksums, errors
 from ramod.s3.payload import Digests, PayloadSpec
 
+log = Logger(namespace="ramod.http.body")
+
 BATCH_BYTES = 1 << 20
-HIGH_WATER = 8 << 20
-LOW_WATER = 2 << 20
+HIGH_WATER = 16 << 20
+LOW_WATER = 4 << 20
+SYNC_EVERY = 128 << 20
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -37,9 +48,9 @@ class _Hashing:
         self.chunk_sha = hashlib.sha256() if chain is not None else None
         self.trailer: dict = {}
 
-    def run(self, batch: list, staging) -> None:
-        """Hash and write one batch of events (I/O thread)."""
-        for event in batch:
+    def run(self, events: list) -> None:
+        """Hash one batch of events (I/O thread); raises on a bad chunk signature."""
+        for event in events:
             if isinstance(event, ChunkEnd):
                 if self.chain is not None:
                     digest = self.chunk_sha.hexdigest() if event.size else _EMPTY_SHA256
@@ -57,7 +68,16 @@ class _Hashing:
                     self.checksum.update(event)
                 if self.chunk_sha is not None:
                     self.chunk_sha.update(event)
-                staging.write(event)
+
+
+class _Batch:
+    """~1 MiB of events, where its data goes in the file, and how many stages remain."""
+
+    __slots__ = ("events", "pieces", "size", "offset", "stages")
+
+    def __init__(self, events: list, pieces: list, size: int, offset: int):
+        self.events, self.pieces, self.size, self.offset = events, pieces, size, offset
+        self.stages = 2
 
 
 class BodyPipeline:
@@ -74,15 +94,19 @@ class BodyPipeline:
         self._held: list | None = []        # raw bytes received before release()
         self._decoder: AwsChunkedDecoder | None = None
         self._hashing: _Hashing | None = None
-        self._batch: list = []
+        self._events: list = []             # the batch being collected
+        self._pieces: list = []
         self._batch_bytes = 0
-        self._queue: deque = deque()
-        self._pending = 0                   # bytes handed on but not yet written
-        self._busy = False
+        self._offset = 0                    # file offset of the next batch
+        self._hash_queue: deque = deque()
+        self._hash_busy = False
+        self._jobs = 0                      # hash and write jobs running
+        self._pending = 0                   # bytes not yet through both stages
+        self._unsynced = 0
         self._paused = False
         self._size = 0
         self.error: Exception | None = None
-        self._drained: list = []            # Deferreds waiting for the queue to empty
+        self._drained: list = []            # Deferreds waiting for every job to settle
         self._finished = False
         self._discarded = False
 
@@ -105,10 +129,10 @@ class BodyPipeline:
             self._fail(e)
 
     def _take(self, events) -> None:
-        """Queue decoded events: payload bytes, chunk ends and the trailer."""
+        """Collect decoded events: payload bytes, chunk ends and the trailer."""
         for event in events:
             if isinstance(event, (ChunkEnd, Trailer)):
-                self._batch.append(event)
+                self._events.append(event)
                 continue
             size = len(event)
             if not size:
@@ -118,10 +142,12 @@ class BodyPipeline:
                 raise errors.EntityTooLarge(
                     f"Your proposed upload exceeds the maximum allowed object size of "
                     f"{self._max_size} bytes.", MaxSizeAllowed=str(self._max_size))
-            self._batch.append(bytes(event))
+            data = bytes(event)
+            self._events.append(data)
+            self._pieces.append(data)
             self._batch_bytes += size
         if self._batch_bytes >= BATCH_BYTES:
-            self._flush()
+            self._dispatch(self._cut_batch())
 
     def release(self, spec: PayloadSpec, chain) -> None:
         """The request is authenticated: decode and write what was held, read the rest."""
@@ -137,7 +163,12 @@ class BodyPipeline:
         self._update_flow()
 
     def finish(self) -> Deferred:
-        """All bytes are in: flush, wait for the writes, return ``Digests`` (or fail)."""
+        """All bytes are in: hash and write the last batch and make the data durable under
+        ``blobs/`` (one I/O job), then fire with the ``Digests`` (or fail).
+
+        The blob is not referenced by any metadata yet: a caller that rejects the
+        digests discards it, and crash recovery removes it if nobody does.
+        """
         self._finished = True
         if self.error is None:
             try:
@@ -145,68 +176,107 @@ class BodyPipeline:
                     self._take(self._decoder.finish() or ())
             except Exception as e:
                 self._fail(e)
-        self._flush()
+        last = self._cut_batch()
         d = Deferred()
         self._drained.append(d)
-        self._pump()
-        return d.addCallback(lambda _: self._digests())
+        self._check_drained()
+        return d.addCallback(lambda _: self._finalize(last))
 
     def abort(self) -> None:
-        """The client went away or the request failed: drop the data once writes settle."""
+        """The client went away or the request failed: drop the data once jobs settle."""
         if self.error is None:
             self.error = errors.S3Error("The upload was abandoned.")
-        self._queue.clear()
-        self._batch = []
-        if not self._busy:
-            self._discard()
+        self._hash_queue.clear()
+        self._check_drained()
 
-    # -- internals ------------------------------------------------------------------------
+    # -- stages ---------------------------------------------------------------------------
+
+    def _cut_batch(self) -> _Batch:
+        batch = _Batch(self._events, self._pieces, self._batch_bytes, self._offset)
+        self._offset += self._batch_bytes
+        self._events, self._pieces, self._batch_bytes = [], [], 0
+        return batch
+
+    def _dispatch(self, batch: _Batch) -> None:
+        """Queue a full batch for hashing and start writing it now."""
+        self._pending += batch.size
+        self._hash_queue.append(batch)
+        self._jobs += 1
+        d = self._pools.run_io(self.staging.write_at, batch.pieces, batch.offset)
+        d.addCallbacks(self._stage_done, self._job_failed, callbackArgs=(batch,))
+        self._unsynced += batch.size
+        if self._unsynced >= SYNC_EVERY:
+            self._unsynced = 0
+            self._pools.run_io(self.staging.sync_data).addErrback(
+                lambda f: log.failure("early writeback of an upload", f))
+        self._next_hash()
+        self._update_flow()
+
+    def _next_hash(self) -> None:
+        if self._hash_busy or not self._hash_queue or self.error is not None:
+            return
+        batch = self._hash_queue.popleft()
+        self._hash_busy = True
+        self._jobs += 1
+        d = self._pools.run_io(self._hashing.run, batch.events)
+        d.addCallbacks(self._hashed, self._job_failed, callbackArgs=(batch,))
+
+    def _hashed(self, _, batch: _Batch) -> None:
+        self._hash_busy = False
+        self._stage_done(None, batch)
+        self._next_hash()
+
+    def _stage_done(self, _, batch: _Batch) -> None:
+        self._jobs -= 1
+        batch.stages -= 1
+        if batch.stages == 0:
+            self._pending -= batch.size
+            batch.events = batch.pieces = None
+        self._update_flow()
+        self._check_drained()
+
+    def _job_failed(self, failure) -> None:
+        self._jobs -= 1
+        self._hash_busy = False
+        self._fail(failure.value)
 
     def _fail(self, error: Exception) -> None:
         if self.error is None:
             self.error = error
-        self._queue.clear()
-        self._batch = []
-        self._set_paused(False)
-        self._pump()
+        self._hash_queue.clear()
+        self._events, self._pieces = [], []
+        self._set_paused(False)   # read (and drop) the rest, so the error can be answered
+        self._check_drained()
 
-    def _flush(self) -> None:
-        if self._batch:
-            self._queue.append(self._batch)
-            self._pending += self._batch_bytes
-            self._batch, self._batch_bytes = [], 0
-        self._pump()
-
-    def _pump(self) -> None:
-        if self._busy or self._held is not None and self.error is None:
+    def _check_drained(self) -> None:
+        """Fire ``finish`` waiters, or discard an aborted upload, once nothing is running."""
+        busy = self._jobs > 0 or (self._hash_queue and self.error is None)
+        if busy:
             return
-        if self._queue and self.error is None:
-            batch = self._queue.popleft()
-            batch_bytes = sum(len(e) for e in batch if isinstance(e, bytes))
-            self._busy = True
-            d = self._pools.run_io(self._hashing.run, batch, self.staging)
-            d.addCallbacks(self._wrote, self._write_failed, callbackArgs=(batch_bytes,))
-        elif not self._queue or self.error is not None:
-            self._update_flow()
-            if self._finished or self.error is not None:
-                waiting, self._drained = self._drained, []
-                for d in waiting:
-                    d.callback(None)
-
-    def _wrote(self, _, batch_bytes: int) -> None:
-        self._busy = False
-        self._pending -= batch_bytes
-        if self.error is not None and not self._finished:
+        if self._drained:
+            waiting, self._drained = self._drained, []
+            for d in waiting:
+                d.callback(None)
+        elif self.error is not None and not self._finished:
             self._discard()
-        self._update_flow()
-        self._pump()
 
-    def _write_failed(self, failure) -> None:
-        self._busy = False
-        self._fail(failure.value)
+    def _finalize(self, last: _Batch) -> Deferred:
+        if self.error is not None:
+            return self._digests()  # discards and raises
+
+        def hash_write_commit():
+            self._hashing.run(last.events)
+            if last.size:
+                self.staging.write_at(last.pieces, last.offset)
+            self._blobs.commit(self.staging)
+        d = self._pools.run_io(hash_write_commit)
+        d.addErrback(lambda f: self._fail(f.value))
+        return d.addCallback(lambda _: self._digests())
+
+    # -- flow control ---------------------------------------------------------------------
 
     def _update_flow(self) -> None:
-        if self._held is not None:
+        if self._held is not None or self.error is not None:
             return
         if self._pending > HIGH_WATER:
             self._set_paused(True)

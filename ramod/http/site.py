@@ -27,6 +27,7 @@ from ramod.s3 import errors
 
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
 MAX_SMALL_BODY = 2 * 1024 * 1024
+RECEIVE_BUFFER = 1024 * 1024
 
 
 class S3Request(server.Request):
@@ -71,6 +72,7 @@ class S3Request(server.Request):
                 app.pools, app.blobs, app.blobs.new_staging(), self._pause_reading,
                 self._resume_reading, app.config.max_object_size)
         if has_body and self.pipeline is not None:
+            self._read_bigger()
             self.pipeline.hold_pause()
         elif has_body:
             self._pause_reading()
@@ -155,6 +157,15 @@ class S3Request(server.Request):
             self._paused = False
             if not self._disconnected and not self.rejected:
                 self.channel._networkProducer.resumeProducing()
+
+    def _read_bigger(self) -> None:
+        """Read object data from the socket 1 MiB at a time instead of 64 KiB: far fewer
+        trips through the HTTP parser per GiB (the TCP transport under any TLS layer)."""
+        transport = self.channel.transport
+        while transport is not None and not hasattr(transport, "socket"):
+            transport = getattr(transport, "transport", None)
+        if transport is not None:
+            transport.bufferSize = RECEIVE_BUFFER
 
     def small_body(self) -> bytes:
         if self.small_body_error is not None:

@@ -106,8 +106,7 @@ async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
     headers = ctx.head.headers
     precondition = _write_preconditions(headers)
     etag = '"%s"' % body.digests.md5.hex()
-    blob_id = await app.pools.run_io(app.blobs.commit, body.staging)
-    new = NewObject(blob_id=blob_id, size=body.digests.size, etag=etag,
+    new = NewObject(blob_id=body.staging.blob_id, size=body.digests.size, etag=etag,
                     content_type=headers.get("content-type"), headers=_stored_headers(headers),
                     checksums=computed)
     try:

@@ -110,7 +110,11 @@ class RamodProcess:
         raise RamodStartError(f"ramod not ready after {timeout}s\n{self.log_tail()}")
 
     def stop(self, timeout=20.0):
-        """Send SIGTERM, wait for the exit and return the exit status."""
+        """Send SIGTERM, wait for the exit and return the exit status.
+
+        After a clean shutdown twistd re-raises the signal that stopped it, so the
+        status is normally ``-SIGTERM``, not 0.
+        """
         return self._signal_and_wait(signal.SIGTERM, timeout)
 
     def kill(self, timeout=20.0):
