@@ -20,8 +20,9 @@ class S3Resource(resource.Resource):
         request.defaultContentType = None
         if request.rejected:
             return server.NOT_DONE_YET
+        # Not cancelled when the client goes away: a PUT whose metadata commit is in
+        # flight must run to its end, or its blob could be discarded under a committed row.
         d = Deferred.fromCoroutine(self._dispatch(request))
-        request.notifyFinish().addErrback(lambda _: d.cancel())
         d.addErrback(lambda f: write_error(request, f, request.ramo_id, request.head.raw_path))
         return server.NOT_DONE_YET
 

@@ -14,8 +14,10 @@ from the channel's private ``_command``/``_path``: Twisted is pinned, and
 """
 
 import io
+import time
 
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web import server
 
@@ -24,6 +26,8 @@ from ramod.http.head import RequestHead, new_request_id
 from ramod.http.render import as_s3_error, raw_error_response
 from ramod.http.resource import S3Resource
 from ramod.s3 import errors
+
+access_log = Logger(namespace="ramod.access")
 
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
 MAX_SMALL_BODY = 2 * 1024 * 1024
@@ -38,6 +42,7 @@ class S3Request(server.Request):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ramo_id = new_request_id()
+        self.started = time.monotonic()
         self.head: RequestHead | None = None
         self.endpoint = None
         self.pipeline: BodyPipeline | None = None
@@ -141,6 +146,7 @@ class S3Request(server.Request):
         err = as_s3_error(failure)
         self.channel.transport.write(raw_error_response(err, self.head.raw_path, self.ramo_id))
         self.channel.transport.loseConnection()
+        log_access(self, err.status, f"refused before the body: {err.code}")
 
     # -- flow control ---------------------------------------------------------------------
 
@@ -173,15 +179,32 @@ class S3Request(server.Request):
         return self.content.getvalue()
 
 
+def log_access(request, status: int, note: str = "") -> None:
+    """One access line per request, with the id the client saw in x-amz-request-id."""
+    head = request.head
+    client = request.getClientAddress()
+    access_log.info(
+        "{id} {client} {method} {uri} {status} {sent}B {ms:.1f}ms{note}",
+        id=request.ramo_id, client=getattr(client, "host", "-"),
+        method=head.method if head else request.method, uri=head.raw_path if head else "-",
+        status=status, sent=request.sentLength, ms=(time.monotonic() - request.started) * 1000,
+        note=f" ({note})" if note else "")
+
+
 class S3Site(server.Site):
-    """The S3 listener's site: one leaf resource, our request class, no access log noise."""
+    """The S3 listener's site: one leaf resource, our request class, our access log."""
 
     requestFactory = S3Request
+    #: idle connections (nothing read or written) are closed after this many seconds
+    IDLE_TIMEOUT = 120
 
     def __init__(self, app, **kwargs):
-        super().__init__(S3Resource(app), **kwargs)
+        super().__init__(S3Resource(app), timeout=self.IDLE_TIMEOUT, **kwargs)
         self.app = app
         self.displayTracebacks = False
+
+    def log(self, request) -> None:
+        log_access(request, request.code)
 
 
 def make_site(app) -> S3Site:
