@@ -20,8 +20,8 @@ ever open ``blobs/``, so nothing half-written is visible.
 """
 
 import os
+import threading
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -44,19 +44,31 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-@dataclass
 class StagingFile:
-    """An upload being received: the open file and its blob id."""
+    """An upload being received under ``staging/<blob_id>``.
 
-    blob_id: str
-    path: Path
-    file: BinaryIO
-    closed: bool = field(default=False)
+    The file is created by the first I/O job that touches it, never on the reactor
+    thread; concurrent jobs of one upload share one descriptor.
+    """
+
+    def __init__(self, blob_id: str, path: Path):
+        self.blob_id, self.path = blob_id, path
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def _descriptor(self) -> int:
+        with self._lock:
+            if self.closed:
+                raise ValueError("staging file already closed")
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            return self._fd
 
     def write_at(self, pieces: list, offset: int) -> None:
         """Write ``pieces`` back to back at ``offset`` (an I/O thread; batches of one
         upload may be written concurrently, each at its own offset)."""
-        fd = self.file.fileno()
+        fd = self._descriptor()
         if len(pieces) > MAX_IOVECS:
             pieces = [b"".join(pieces)]
         total = sum(len(p) for p in pieces)
@@ -69,8 +81,20 @@ class StagingFile:
 
     def sync_data(self) -> None:
         """Flush what was written so far, so the final fsync has little left to do."""
-        if not self.closed:
-            os.fdatasync(self.file.fileno())
+        with self._lock:
+            if self._fd is not None and not self.closed:
+                os.fdatasync(self._fd)
+
+    def fsync_and_close(self) -> None:
+        fd = self._descriptor()
+        os.fsync(fd)
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None and not self.closed:
+                os.close(self._fd)
+            self.closed = True
 
 
 class BlobStore:
@@ -107,18 +131,13 @@ class BlobStore:
         return self.blobs_dir / blob_id[:FANOUT_HEX] / blob_id
 
     def new_staging(self) -> StagingFile:
-        """Open a fresh staging file for an incoming body."""
+        """A fresh staging file for an incoming body (created on its first write)."""
         blob_id = uuid.uuid4().hex
-        path = self.staging_dir / blob_id
-        f = open(path, "xb", buffering=0)
-        return StagingFile(blob_id, path, f)
+        return StagingFile(blob_id, self.staging_dir / blob_id)
 
     def commit(self, staging: StagingFile) -> str:
         """Steps 1-2: make the staged data durable under ``blobs/``; return the blob id."""
-        staging.file.flush()
-        os.fsync(staging.file.fileno())
-        staging.file.close()
-        staging.closed = True
+        staging.fsync_and_close()
         final = self.blob_path(staging.blob_id)
         os.link(staging.path, final)
         _fsync_dir(final.parent)
@@ -130,9 +149,7 @@ class BlobStore:
 
     def discard(self, staging: StagingFile) -> None:
         """Throw an upload away, whatever stage it reached before metadata commit."""
-        if not staging.closed:
-            staging.file.close()
-            staging.closed = True
+        staging.close()
         _unlink_quietly(staging.path)
         _unlink_quietly(self.blob_path(staging.blob_id))
 
