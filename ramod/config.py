@@ -23,6 +23,7 @@ DEFAULTS = {
     "max-skew": "900",
     "max-object-size": str(5 * 1024**3),
     "io-threads": "16",
+    "access-log": "",
 }
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -41,6 +42,7 @@ class Config:
     max_skew: int
     max_object_size: int
     io_threads: int
+    access_log: str
     root_access_key: str | None
     root_secret_key: str | None
 
@@ -74,6 +76,7 @@ class Config:
             max_skew=_positive_int("max-skew", values["max-skew"]),
             max_object_size=_positive_int("max-object-size", values["max-object-size"]),
             io_threads=_positive_int("io-threads", values["io-threads"]),
+            access_log=_access_log(values["access-log"], data_dir),
             root_access_key=access,
             root_secret_key=secret,
         )
@@ -97,6 +100,12 @@ def _read_file(path: str) -> dict:
     if unknown:
         raise usage.UsageError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
     return values
+
+
+def _access_log(value: str, data_dir: Path) -> str:
+    if value in ("-", "off"):
+        return value
+    return str(Path(value).expanduser().resolve()) if value else str(data_dir / "access.log")
 
 
 def _positive_int(name: str, value: str) -> int:

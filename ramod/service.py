@@ -14,6 +14,7 @@ from twisted.application.internet import TimerService
 from twisted.internet import defer, endpoints
 from twisted.logger import Logger
 
+from ramod.http.access_log import AccessLog
 from ramod.http.site import make_site
 from ramod.metadata.db import open_database
 from ramod.metadata.store import MetadataStore
@@ -47,6 +48,7 @@ class RamoService(service.MultiService):
         self.store = None
         self.app = None
         self.port = None
+        self.access_log = None
         self.ready = defer.Deferred()
         TimerService(GARBAGE_SWEEP_SECONDS,
                      lambda: defer.Deferred.fromCoroutine(self.sweep_garbage())).setServiceParent(self)
@@ -76,8 +78,10 @@ class RamoService(service.MultiService):
         root, created = await self.store.ensure_root(cfg.root_access_key, cfg.root_secret_key,
                                                      generate_keys)
         self.app = S3App(cfg, self.store, self.blobs, self.pools, self.reactor)
+        self.access_log = AccessLog(cfg.access_log, self.reactor)
+        self.access_log.start()
         endpoint = endpoints.serverFromString(self.reactor, cfg.listen)
-        self.port = await endpoint.listen(make_site(self.app))
+        self.port = await endpoint.listen(make_site(self.app, self.access_log))
         bound = self.port.getHost().port
         if cfg.port_file:
             tmp = cfg.port_file.with_suffix(".tmp")
@@ -125,6 +129,8 @@ class RamoService(service.MultiService):
             d.addCallback(lambda _: self.port.stopListening())
 
         def stop_pools(_):
+            if self.access_log is not None:
+                self.access_log.stop()
             self.pools.stop()
             if self.db is not None:
                 self.db.close()

@@ -17,17 +17,15 @@ import io
 import time
 
 from twisted.internet.defer import Deferred
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web import server
 
+from ramod.http.access_log import AccessLog
 from ramod.http.body import BodyPipeline
 from ramod.http.head import RequestHead, new_request_id
 from ramod.http.render import as_s3_error, raw_error_response
 from ramod.http.resource import S3Resource
 from ramod.s3 import errors
-
-access_log = Logger(namespace="ramod.access")
 
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
 MAX_SMALL_BODY = 2 * 1024 * 1024
@@ -183,12 +181,11 @@ def log_access(request, status: int, note: str = "") -> None:
     """One access line per request, with the id the client saw in x-amz-request-id."""
     head = request.head
     client = request.getClientAddress()
-    access_log.info(
-        "{id} {client} {method} {uri} {status} {sent}B {ms:.1f}ms{note}",
-        id=request.ramo_id, client=getattr(client, "host", "-"),
-        method=head.method if head else request.method, uri=head.raw_path if head else "-",
-        status=status, sent=request.sentLength, ms=(time.monotonic() - request.started) * 1000,
-        note=f" ({note})" if note else "")
+    request.channel.site.access_log.record(
+        request.ramo_id, getattr(client, "host", "-"),
+        head.method if head else request.method.decode("latin-1"),
+        head.raw_path if head else "-", status, request.sentLength,
+        (time.monotonic() - request.started) * 1000, note)
 
 
 class S3Site(server.Site):
@@ -198,14 +195,15 @@ class S3Site(server.Site):
     #: idle connections (nothing read or written) are closed after this many seconds
     IDLE_TIMEOUT = 120
 
-    def __init__(self, app, **kwargs):
+    def __init__(self, app, access_log=None, **kwargs):
         super().__init__(S3Resource(app), timeout=self.IDLE_TIMEOUT, **kwargs)
         self.app = app
+        self.access_log = access_log or AccessLog("-")
         self.displayTracebacks = False
 
     def log(self, request) -> None:
         log_access(request, request.code)
 
 
-def make_site(app) -> S3Site:
-    return S3Site(app)
+def make_site(app, access_log=None) -> S3Site:
+    return S3Site(app, access_log)

@@ -62,7 +62,7 @@ def payload_spec(headers: dict) -> PayloadSpec:
     if chunked is not None:
         raw = headers.get("x-amz-decoded-content-length")
         if raw is not None:
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 raise errors.InvalidArgument("x-amz-decoded-content-length must be a number.")
             decoded_length = int(raw)
         elif headers.get("content-length") is not None:
