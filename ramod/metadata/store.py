@@ -179,19 +179,23 @@ class MetadataStore:
             return None if row is None else self._credential_info(row)
         return self._run(q)
 
-    def lookup(self, access_key: str, bucket: str | None):
-        """(CredentialInfo or None, BucketInfo or None) in one round trip: every request's start."""
+    def lookup(self, access_key: str, bucket: str | None, key: str | None = None):
+        """Every request's start, in one round trip: (CredentialInfo or None, BucketInfo or
+        None, ObjectInfo or None).  The object is read only when ``key`` is given (reads
+        prefetch it; it must not be shown to anyone before the signature is checked)."""
         def q():
             row = self._sql.one("credential_by_key", lambda ak: Credential.select(
                 *_CREDENTIAL_COLUMNS).where(Credential.access_key == ak), (access_key,))
             if row is None:
-                return None, None
-            info = None
+                return None, None, None
+            info = obj = None
             if bucket is not None:
                 b = self._sql.one("bucket_by_name", lambda name: Bucket.select(
                     *_BUCKET_COLUMNS).join(Credential).where(Bucket.name == name), (bucket,))
                 info = None if b is None else _bucket_row(b)
-            return _credential_row(row), info
+            if info is not None and key is not None:
+                obj = self._select_object(info, key, False)
+            return _credential_row(row), info, obj
         return self._run(q)
 
     # -- buckets --------------------------------------------------------------------------

@@ -8,12 +8,12 @@ operation's handler.  Nothing here knows twisted.web.
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ramod.auth import VerifiedAuth, parse_auth
+from ramod.auth import parse_auth
 from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
-from ramod.metadata.store import BucketInfo, CredentialInfo
 from ramod.s3 import buckets, errors, objects
-from ramod.s3.payload import PayloadSpec, payload_spec
+from ramod.s3.context import NOT_FETCHED, RequestContext
+from ramod.s3.payload import payload_spec
 
 #: operation name -> async handler(app, ctx, body)
 HANDLERS = {
@@ -33,26 +33,8 @@ _NEEDS_BUCKET = {"HeadBucket", "DeleteBucket", "GetBucketLocation", "PutObject",
                  "HeadObject", "DeleteObject"}
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """An authenticated request: who sent it and what it asks for."""
-
-    head: RequestHead
-    endpoint: Endpoint
-    credential: CredentialInfo
-    auth: VerifiedAuth
-    bucket: BucketInfo | None
-    payload: PayloadSpec | None
-
-    @property
-    def resource(self) -> str:
-        return self.head.raw_path
-
-    def chunk_chain(self):
-        """The aws-chunked signature chain if the body's chunks are signed, else None."""
-        if self.payload is not None and self.payload.chunked and self.payload.chunked[0]:
-            return self.auth.chunk_chain()
-        return None
+#: reads fetch the object in the same database round trip as the credential
+_PREFETCH = {"GetObject", "HeadObject"}
 
 
 class S3App:
@@ -87,7 +69,9 @@ class S3App:
                     f"object size of {self.config.max_object_size} bytes.",
                     ProposedSize=str(declared), MaxSizeAllowed=str(self.config.max_object_size))
             objects.check_put_headers(head.headers)
-        credential, bucket = await self.store.lookup(parsed.access_key, endpoint.bucket)
+        prefetch = endpoint.key if endpoint.operation in _PREFETCH else None
+        credential, bucket, obj = await self.store.lookup(parsed.access_key, endpoint.bucket,
+                                                          prefetch)
         if credential is None or not credential.is_active:
             raise errors.InvalidAccessKeyId(AWSAccessKeyId=parsed.access_key)
         auth = parsed.verify(credential.secret_key, self.now(), self.config.max_skew)
@@ -98,7 +82,8 @@ class S3App:
         if payload is not None and payload.chunked and payload.chunked[0] and auth.seed is None:
             raise errors.InvalidRequest(
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")
-        return RequestContext(head, endpoint, credential, auth, bucket, payload)
+        return RequestContext(head, endpoint, credential, auth, bucket, payload,
+                              obj if prefetch is not None else NOT_FETCHED)
 
     async def handle(self, ctx: RequestContext, body):
         """Run the handler; ``body`` is Digests+staging for streamed bodies, else bytes."""

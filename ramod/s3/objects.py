@@ -10,6 +10,7 @@ from ramod.http.ranges import content_range, parse_range
 from ramod.metadata import errors as meta
 from ramod.metadata.store import NewObject
 from ramod.s3 import checksums, errors
+from ramod.s3.context import NOT_FETCHED
 from ramod.s3.payload import Digests, verify_digests
 from ramod.s3.response import BlobRange, Response
 
@@ -133,8 +134,10 @@ def remove_garbage(app, blob_ids: list) -> None:
 
 async def _open_current(app, ctx):
     """The object's metadata and its open blob file (retrying if an overwrite raced us)."""
-    for _ in range(5):
-        info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
+    info = ctx.prefetched
+    for attempt in range(5):
+        if attempt or info is NOT_FETCHED:
+            info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
         if info is None:
             raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
         try:

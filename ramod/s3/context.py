@@ -1,0 +1,36 @@
+"""RequestContext: an authenticated S3 request, as handlers see it."""
+
+from dataclasses import dataclass
+
+from ramod.auth import VerifiedAuth
+from ramod.http.head import RequestHead
+from ramod.http.router import Endpoint
+from ramod.metadata.store import BucketInfo, CredentialInfo
+from ramod.s3.payload import PayloadSpec
+
+#: RequestContext.prefetched when the operation does not read the object up front
+NOT_FETCHED = object()
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """An authenticated request: who sent it and what it asks for."""
+
+    head: RequestHead
+    endpoint: Endpoint
+    credential: CredentialInfo
+    auth: VerifiedAuth
+    bucket: BucketInfo | None
+    payload: PayloadSpec | None
+    #: GetObject/HeadObject: the object as read with the credential (None: no such key)
+    prefetched: object = NOT_FETCHED
+
+    @property
+    def resource(self) -> str:
+        return self.head.raw_path
+
+    def chunk_chain(self):
+        """The aws-chunked signature chain if the body's chunks are signed, else None."""
+        if self.payload is not None and self.payload.chunked and self.payload.chunked[0]:
+            return self.auth.chunk_chain()
+        return None
