@@ -60,7 +60,7 @@ class Config:
         if not db_url.startswith(("sqlite:///", "postgres://", "postgresql://", "postgresext://")):
             raise usage.UsageError(f"--db must be a sqlite:/// or postgresql:// URL, got {db_url!r}")
         region = values["region"]
-        if not _REGION.match(region):
+        if not _REGION.fullmatch(region):
             raise usage.UsageError(f"--region {region!r} is not a valid region name")
         access = environ.get("RAMO_ROOT_ACCESS_KEY") or None
         secret = environ.get("RAMO_ROOT_SECRET_KEY") or None
@@ -87,7 +87,7 @@ class Config:
 
 
 def _read_file(path: str) -> dict:
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as f:
             parser.read_file(f)

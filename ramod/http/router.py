@@ -43,7 +43,7 @@ def split_host(host: str, domain: str) -> str | None:
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     name = name.lower().rstrip(".")
     if domain and name.endswith("." + domain):
-        return name[: -len(domain) - 1]
+        return name[: -len(domain) - 1] or None
     return None
 
 

@@ -50,7 +50,7 @@ def payload_spec(headers: dict) -> PayloadSpec:
             chunked = _STREAMING[content_sha]
         elif content_sha.startswith("STREAMING-"):
             raise errors.NotImplemented(f"The payload signing mode {content_sha} is not supported.")
-        elif _HEX64.match(content_sha):
+        elif _HEX64.fullmatch(content_sha):
             sha256_hex = content_sha.lower()
         elif content_sha != UNSIGNED:
             raise errors.InvalidArgument(
@@ -100,9 +100,15 @@ def _checksum(headers: dict, chunked) -> tuple:
                                         f"supported: {trailer}")
         if chunked is None or not chunked[1]:
             raise errors.InvalidRequest("x-amz-trailer needs a STREAMING-...-TRAILER payload.")
+        if declared and checksums.parse_algorithm(declared) != algs[0]:
+            raise errors.InvalidRequest(
+                f"Value for x-amz-sdk-checksum-algorithm header is invalid: {declared} does not "
+                f"match the {names[0]} trailer.")
         return algs[0], None, True
     if declared:
-        return checksums.parse_algorithm(declared), None, False
+        raise errors.InvalidRequest(
+            "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* "
+            "or x-amz-trailer headers were found.")
     return None, None, False
 
 
@@ -140,7 +146,8 @@ def verify_digests(spec: PayloadSpec, got: Digests) -> dict:
         if expected is None:
             raise errors.InvalidRequest(f"The trailer {name} declared in x-amz-trailer was not sent.")
         checksums.validate_b64(spec.checksum_algorithm, expected)
-    if expected is not None and expected != got.checksum_b64:
+    if expected is not None and (checksums.validate_b64(spec.checksum_algorithm, expected)
+                                 != base64.b64decode(got.checksum_b64)):
         raise errors.BadDigest(
             f"The {spec.checksum_algorithm} you specified did not match the calculated checksum.")
     return {spec.checksum_algorithm: got.checksum_b64}

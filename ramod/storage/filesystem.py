@@ -37,6 +37,11 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _is_blob_id(name: str) -> bool:
+    """Blob ids are uuid4().hex: 32 lower-case hex digits, never anything a client sent."""
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
+
+
 def _unlink_quietly(path: Path) -> None:
     try:
         os.unlink(path)
@@ -126,7 +131,7 @@ class BlobStore:
             _fsync_dir(self.root.parent)
 
     def blob_path(self, blob_id: str) -> Path:
-        if len(blob_id) != 32 or not all(c in "0123456789abcdef" for c in blob_id):
+        if not _is_blob_id(blob_id):
             raise ValueError(f"not a blob id: {blob_id!r}")
         return self.blobs_dir / blob_id[:FANOUT_HEX] / blob_id
 
@@ -162,7 +167,7 @@ class BlobStore:
 
     def staged_ids(self) -> list:
         """Blob ids with a staging name: uploads that were in flight at a crash."""
-        return [p.name for p in self.staging_dir.iterdir() if len(p.name) == 32]
+        return [p.name for p in self.staging_dir.iterdir() if _is_blob_id(p.name)]
 
     def recover(self, committed: set, staged: list) -> int:
         """Roll staged uploads forward (``committed``) or back; return how many were removed."""
