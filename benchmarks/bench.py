@@ -57,6 +57,10 @@ class MotoServer:
                 time.sleep(0.1)
         raise RuntimeError("moto server did not start")
 
+    @property
+    def pid(self):
+        return self._proc.pid
+
     def stop(self):
         self._proc.terminate()
         self._proc.wait(20)
@@ -179,26 +183,40 @@ def _small_worker(port, bucket, method, keys, threads, start_at):
     return sum(done), time.time(), errors[:5]
 
 
-def small_ops(port, bucket, method, count, concurrency, processes):
-    """Operations per second for ``count`` 1 KiB requests spread over the workers."""
+def small_ops(port, bucket, method, count, concurrency, processes, server_pid):
+    """``(ops/s, server CPU use)`` for ``count`` 1 KiB requests spread over the workers.
+
+    Server CPU use is CPU seconds per wall second (1.0 = one core busy): near 1.0 for a
+    single-threaded server means the server, not the client, is the bottleneck.
+    """
     keys = [f"small/{i:07d}" for i in range(count)]
     threads = max(1, concurrency // processes)
     start_at = time.time() + 2.0 + count * 0.0003  # every worker signs its requests first
     with concurrent.futures.ProcessPoolExecutor(processes) as pool:
         futures = [pool.submit(_small_worker, port, bucket, method, keys[p::processes],
                                threads, start_at) for p in range(processes)]
+        time.sleep(max(0.0, start_at - time.time()))
+        cpu_start = cpu_seconds(server_pid)
         results = [f.result() for f in futures]
+        cpu_end = cpu_seconds(server_pid)
     ops = sum(r[0] for r in results)
     errors = [e for r in results for e in r[2]]
     if errors:
         raise RuntimeError(f"{method} small objects failed with statuses {errors}")
-    return ops / (max(r[1] for r in results) - start_at)
+    wall = max(r[1] for r in results) - start_at
+    return ops / wall, (cpu_end - cpu_start) / wall
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- driver ---------------------------------------------------------------------------
 
 
-def bench_server(name, endpoint, port, args, workdir, rows, big=True):
+def bench_server(name, endpoint, port, pid, args, workdir, rows, big=True):
     client = boto3_client(endpoint)
     bucket = f"bench-{name}"
     client.create_bucket(Bucket=bucket)
@@ -215,8 +233,10 @@ def bench_server(name, endpoint, port, args, workdir, rows, big=True):
             assert received == size, (received, size)
             rows[(name, label)] = size / 1e9 / seconds
     for method in ("PUT", "GET"):
-        rows[(name, f"small_{method.lower()}_ops")] = small_ops(
-            port, bucket, method, args.small_count, args.concurrency, args.processes)
+        ops, cpu = small_ops(port, bucket, method, args.small_count, args.concurrency,
+                             args.processes, pid)
+        rows[(name, f"small_{method.lower()}_ops")] = ops
+        rows[(name, f"small_{method.lower()}_cpu")] = cpu
 
 
 def print_table(rows, md5, args):
@@ -225,7 +245,7 @@ def print_table(rows, md5, args):
         return "-" if value is None else format(value, spec)
 
     print()
-    print(f"single-core MD5 (hashlib)            {md5:10.0f} MiB/s")
+    print(f"single-core MD5 (hashlib)            {md5:10.0f} MiB/s   ({os.cpu_count()} CPUs)")
     print()
     print(f"{'measurement':<44}{'ramod':>12}{'moto':>12}{'ramod/moto':>12}  aim")
     lines = [
@@ -236,10 +256,12 @@ def print_table(rows, md5, args):
          "small_put_ops", ".0f", "ratio >= 5x"),
         (f"GET 1 KiB x{args.small_count}, {args.concurrency} clients (ops/s)",
          "small_get_ops", ".0f", "ratio >= 10x"),
+        ("  server CPU during small PUTs (cores)", "small_put_cpu", ".2f", None),
+        ("  server CPU during small GETs (cores)", "small_get_cpu", ".2f", None),
     ]
     for label, key, spec, aim in lines:
         ramo, moto = rows.get(("ramod", key)), rows.get(("moto", key))
-        ratio = f"{ramo / moto:.1f}x" if ramo and moto else "-"
+        ratio = f"{ramo / moto:.1f}x" if ramo and moto and not key.endswith("_cpu") else "-"
         print(f"{label:<44}{fmt(('ramod', key), spec):>12}{fmt(('moto', key), spec):>12}"
               f"{ratio:>12}  {aim or ''}")
     put = rows.get(("ramod", "put_mib_s"))
@@ -266,7 +288,7 @@ def main(argv=None):
         ramod.start()
         try:
             print(f"ramod pid {ramod.pid} at {ramod.endpoint}", file=sys.stderr)
-            bench_server("ramod", ramod.endpoint, ramod.port, args, workdir, rows)
+            bench_server("ramod", ramod.endpoint, ramod.port, ramod.pid, args, workdir, rows)
             print(f"ramod VmHWM {ramod.memory_status()['VmHWM'] >> 20} MiB", file=sys.stderr)
         finally:
             ramod.stop()
@@ -274,7 +296,7 @@ def main(argv=None):
             moto = MotoServer(workdir).start()
             try:
                 print(f"moto at {moto.endpoint}", file=sys.stderr)
-                bench_server("moto", moto.endpoint, moto.port, args, workdir, rows,
+                bench_server("moto", moto.endpoint, moto.port, moto.pid, args, workdir, rows,
                              big=args.moto_big)
             finally:
                 moto.stop()

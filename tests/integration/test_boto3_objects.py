@@ -104,7 +104,10 @@ def test_missing_bucket(s3):
 def test_virtual_hosted_addressing(s3, virtual_s3):
     """A bucket named in the Host header is the same bucket as in the path."""
     name = unique_bucket_name("vh")
+    urls = []
+    virtual_s3.meta.events.register("before-send.s3", lambda request, **_: urls.append(request.url))
     virtual_s3.create_bucket(Bucket=name)
+    assert urls[-1].startswith(f"http://{name}.localhost:")
     virtual_s3.put_object(Bucket=name, Key="dir/obj.txt", Body=b"virtual")
     assert s3.get_object(Bucket=name, Key="dir/obj.txt")["Body"].read() == b"virtual"
     s3.put_object(Bucket=name, Key="p", Body=b"path")
@@ -452,9 +455,10 @@ def test_invalid_content_md5_is_invalid_digest(s3, bucket, value):
 # -- authentication ----------------------------------------------------------------------
 
 
-def test_wrong_secret_is_signature_mismatch(s3_factory, s3, bucket):
+@pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
+def test_wrong_secret_is_signature_mismatch(s3_factory, s3, bucket, signature_version):
     """A request signed with the wrong secret fails with 403 SignatureDoesNotMatch."""
-    bad = s3_factory(secret_key="definitely-not-the-secret")
+    bad = s3_factory(secret_key="definitely-not-the-secret", signature_version=signature_version)
     for call in (lambda: bad.get_object(Bucket=bucket, Key="k"),
                  lambda: bad.put_object(Bucket=bucket, Key="k", Body=b"x"),
                  lambda: bad.list_buckets()):
@@ -467,9 +471,10 @@ def test_wrong_secret_is_signature_mismatch(s3_factory, s3, bucket):
     assert_still_serving(s3)
 
 
-def test_unknown_access_key(s3_factory, s3, bucket):
+@pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
+def test_unknown_access_key(s3_factory, s3, bucket, signature_version):
     """A request with an unknown access key id fails with 403 InvalidAccessKeyId."""
-    bad = s3_factory(access_key="AKIANOSUCHKEY0000000")
+    bad = s3_factory(access_key="AKIANOSUCHKEY0000000", signature_version=signature_version)
     for call in (lambda: bad.get_object(Bucket=bucket, Key="k"), lambda: bad.list_buckets()):
         with pytest.raises(ClientError) as excinfo:
             call()
