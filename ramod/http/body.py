@@ -85,11 +85,13 @@ class BodyPipeline:
 
     :param pause: called (reactor thread) to stop reading from the client.
     :param resume: called to read again.
+    :param on_error: called with the exception when the body is refused before its end.
     """
 
-    def __init__(self, pools, blobs, staging, pause, resume, max_size: int):
+    def __init__(self, pools, blobs, staging, pause, resume, max_size: int, on_error=None):
         self._pools, self._blobs, self.staging = pools, blobs, staging
         self._pause, self._resume = pause, resume
+        self._on_error = on_error
         self._max_size = max_size
         self._held: list | None = []        # raw bytes received before release()
         self._decoder: AwsChunkedDecoder | None = None
@@ -241,12 +243,14 @@ class BodyPipeline:
         self._fail(failure.value)
 
     def _fail(self, error: Exception) -> None:
-        if self.error is None:
+        first = self.error is None
+        if first:
             self.error = error
         self._hash_queue.clear()
         self._events, self._pieces = [], []
-        self._set_paused(False)   # read (and drop) the rest, so the error can be answered
         self._check_drained()
+        if first and not self._finished and self._on_error is not None:
+            self._on_error(error)   # the request answers now and closes the connection
 
     def _check_drained(self) -> None:
         """Fire ``finish`` waiters, or discard an aborted upload, once nothing is running."""

@@ -18,7 +18,7 @@ import time
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
-from twisted.web import server
+from twisted.web import http, server
 
 from ramod.http.access_log import AccessLog
 from ramod.http.body import BodyPipeline
@@ -73,7 +73,7 @@ class S3Request(server.Request):
         if self.endpoint.streams_body:
             self.pipeline = BodyPipeline(
                 app.pools, app.blobs, app.blobs.new_staging(), self._pause_reading,
-                self._resume_reading, app.config.max_object_size)
+                self._resume_reading, app.config.max_object_size, self.body_failed)
         if has_body and self.pipeline is not None:
             self._read_bigger()
             self.pipeline.hold_pause()
@@ -98,6 +98,7 @@ class S3Request(server.Request):
 
     def requestReceived(self, command, path, version):
         self.body_complete = True
+        self._restore_buffer()
         if self.rejected:
             return
         super().requestReceived(command, path, version)
@@ -119,7 +120,7 @@ class S3Request(server.Request):
         else:
             if self.pipeline is not None:
                 self.pipeline.release(result.payload, result.chunk_chain())
-            if self._expects_continue and not self.body_complete:
+            if self._expects_continue and not self.body_complete and not self._disconnected:
                 self.channel.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             if self.pipeline is None:
                 self._resume_reading()
@@ -140,6 +141,8 @@ class S3Request(server.Request):
 
     def _reject(self, failure) -> None:
         """Answer now, before the body is read, and close the connection."""
+        if self._disconnected:
+            return
         self.rejected = True
         err = as_s3_error(failure)
         self.channel.transport.write(raw_error_response(err, self.head.raw_path, self.ramo_id))
@@ -148,19 +151,27 @@ class S3Request(server.Request):
 
     # -- flow control ---------------------------------------------------------------------
 
-    _paused = False
+    wants_pause = False
     _has_body = False
 
     def _pause_reading(self) -> None:
-        if not self._paused and not self._disconnected:
-            self._paused = True
+        if not self.wants_pause and not self._disconnected:
+            self.wants_pause = True
             self.channel._networkProducer.pauseProducing()
 
     def _resume_reading(self) -> None:
-        if self._paused:
-            self._paused = False
+        if self.wants_pause:
+            self.wants_pause = False
             if not self._disconnected and not self.rejected:
                 self.channel._networkProducer.resumeProducing()
+
+    def body_failed(self, error: Exception) -> None:
+        """The pipeline refused the body midway (too large, bad chunk signature, ...):
+        answer now and close, rather than read the rest of it."""
+        if not self.body_complete and not self.rejected and not self._disconnected:
+            self._reject(Failure(error))
+
+    _socket_transport = None
 
     def _read_bigger(self) -> None:
         """Read object data from the socket 1 MiB at a time instead of 64 KiB: far fewer
@@ -169,7 +180,14 @@ class S3Request(server.Request):
         while transport is not None and not hasattr(transport, "socket"):
             transport = getattr(transport, "transport", None)
         if transport is not None:
+            self._socket_transport, self._saved_buffer = transport, transport.bufferSize
             transport.bufferSize = RECEIVE_BUFFER
+
+    def _restore_buffer(self) -> None:
+        """Back to the default once the body is in (bufferSize also sets when writes pause)."""
+        if self._socket_transport is not None:
+            self._socket_transport.bufferSize = self._saved_buffer
+            self._socket_transport = None
 
     def small_body(self) -> bytes:
         if self.small_body_error is not None:
@@ -188,10 +206,38 @@ def log_access(request, status: int, note: str = "") -> None:
         (time.monotonic() - request.started) * 1000, note)
 
 
+class S3Channel(http.HTTPChannel):
+    """HTTPChannel with two flow-control fixes.
+
+    * While a request is being handled, Twisted buffers whatever the client sends next
+      (pipelining) and stops reading past 16 KiB, *unless* it is already waiting for the
+      transport to drain a response: a client that stops reading a large GET and keeps
+      sending could grow that buffer without bound.  Here reading always stops.
+    * ``resumeProducing`` (the transport drained a response) resumes reading, even when
+      the request whose body is arriving asked for it to stay paused (signature not yet
+      checked, or the disk side behind): the request's wish is re-asserted.
+    """
+
+    def rawDataReceived(self, data: bytes) -> None:
+        if self._handlingRequest:
+            self._dataBuffer.append(data)
+            if sum(map(len, self._dataBuffer)) > self._optimisticEagerReadSize:
+                self._networkProducer.pauseProducing()
+            return
+        super().rawDataReceived(data)
+
+    def resumeProducing(self) -> None:
+        super().resumeProducing()
+        request = self.requests[-1] if self.requests else None
+        if request is not None and getattr(request, "wants_pause", False):
+            self._networkProducer.pauseProducing()
+
+
 class S3Site(server.Site):
     """The S3 listener's site: one leaf resource, our request class, our access log."""
 
     requestFactory = S3Request
+    protocol = S3Channel
     #: idle connections (nothing read or written) are closed after this many seconds
     IDLE_TIMEOUT = 120
 

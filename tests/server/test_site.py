@@ -237,3 +237,20 @@ def test_overwrite_keeps_only_the_new_data(h):
     assert status(out) == 200
     assert body_of(h.exchange(signed("GET", "/bkt/over"))) == b"second"
     assert len(blob_files(h)) == 1
+
+
+def test_streamed_body_over_the_limit_is_refused_midway(tmp_path):
+    """A chunked PUT that grows past the size limit is answered at once and closed."""
+    h = Harness(tmp_path, **{"max-object-size": "5000"})
+    h.exchange(signed("PUT", "/bkt"))
+    raw = signed("PUT", "/bkt/grows", b"", {"Transfer-Encoding": "chunked"},
+                 payload_hash="UNSIGNED-PAYLOAD").replace(b"Content-Length: 0\r\n", b"")
+    proto, transport = h.connect()
+    proto.dataReceived(raw)
+    for _ in range(10):
+        proto.dataReceived(b"400\r\n" + b"z" * 0x400 + b"\r\n")
+    out = transport.value()
+    assert status(out) == 400 and b"<Code>EntityTooLarge</Code>" in out
+    assert transport.disconnecting
+    assert staging_files(h) == [] and blob_files(h) == []
+
