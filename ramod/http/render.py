@@ -35,12 +35,11 @@ def _set(request, name: str, value: str) -> None:
 
 
 def _header_bytes(value) -> bytes:
+    """Header values are text; user metadata and content headers were sent as UTF-8
+    (decoded on the way in), so they go back out as the same UTF-8 bytes."""
     if isinstance(value, bytes):
         return value
-    try:
-        return str(value).encode("latin-1")
-    except UnicodeEncodeError:  # user metadata can be any UTF-8; send its bytes as they came
-        return str(value).encode("utf-8")
+    return str(value).encode("utf-8")
 
 
 def write_response(request, response: Response, request_id: str) -> None:
@@ -62,7 +61,7 @@ def write_response(request, response: Response, request_id: str) -> None:
         return
     if response.stream is not None:
         response.stream.file.close()
-    if not request.responseHeaders.hasHeader(b"Content-Length"):
+    if response.status not in (204, 304) and not request.responseHeaders.hasHeader(b"Content-Length"):
         _set(request, "Content-Length", str(len(response.body)))
     if response.body and not response.headers_only:
         request.write(response.body)

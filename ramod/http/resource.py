@@ -35,6 +35,7 @@ class S3Resource(resource.Resource):
                 body = StreamedBody(request.pipeline.staging, digests)
             else:
                 body = request.small_body()
+                await self._app.check_small_body(ctx, body)
             response = await self._app.handle(ctx, body)
         finally:
             if isinstance(body, StreamedBody) and not body.committed:

@@ -13,7 +13,7 @@ from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
 from ramod.s3 import buckets, errors, objects
 from ramod.s3.context import NOT_FETCHED, RequestContext
-from ramod.s3.payload import payload_spec
+from ramod.s3.payload import digest_bytes, payload_spec, verify_digests
 
 #: operation name -> async handler(app, ctx, body)
 HANDLERS = {
@@ -59,9 +59,11 @@ class S3App:
         if parsed is None:
             raise errors.AccessDenied("Anonymous access is not allowed: sign your requests.",
                                       resource=head.raw_path)
-        payload = None
+        payload = payload_spec(head.headers)
+        if payload.chunked and not endpoint.streams_body:
+            raise errors.InvalidRequest(
+                f"aws-chunked bodies are only accepted for object data, not for {endpoint.operation}.")
         if endpoint.streams_body:
-            payload = payload_spec(head.headers)
             declared = payload.decoded_length if payload.chunked else length
             if declared is not None and declared > self.config.max_object_size:
                 raise errors.EntityTooLarge(
@@ -84,6 +86,14 @@ class S3App:
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")
         return RequestContext(head, endpoint, credential, auth, bucket, payload,
                               obj if prefetch is not None else NOT_FETCHED)
+
+    async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:
+        """Hold an in-memory body (XML) to its x-amz-content-sha256, Content-MD5 and checksum."""
+        if len(body) > 64 * 1024:
+            digests = await self.pools.run_io(digest_bytes, ctx.payload, body)
+        else:
+            digests = digest_bytes(ctx.payload, body)
+        verify_digests(ctx.payload, digests)
 
     async def handle(self, ctx: RequestContext, body):
         """Run the handler; ``body`` is Digests+staging for streamed bodies, else bytes."""

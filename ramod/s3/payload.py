@@ -6,6 +6,7 @@
 """
 
 import base64
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -121,6 +122,18 @@ class Digests:
     sha256_hex: str | None
     checksum_b64: str | None
     trailer: dict
+
+
+def digest_bytes(spec: PayloadSpec, body: bytes) -> Digests:
+    """The digests ``spec`` asks for, of a body held in memory (an XML document)."""
+    checksum = None
+    if spec.checksum_algorithm is not None:
+        c = checksums.new_checksum(spec.checksum_algorithm)
+        c.update(body)
+        checksum = c.b64digest()
+    return Digests(size=len(body), md5=hashlib.md5(body).digest(),
+                   sha256_hex=hashlib.sha256(body).hexdigest() if spec.sha256_hex else None,
+                   checksum_b64=checksum, trailer={})
 
 
 def verify_digests(spec: PayloadSpec, got: Digests) -> dict:

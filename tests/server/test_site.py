@@ -254,3 +254,29 @@ def test_streamed_body_over_the_limit_is_refused_midway(tmp_path):
     assert transport.disconnecting
     assert staging_files(h) == [] and blob_files(h) == []
 
+
+
+def test_xml_body_is_held_to_its_signed_sha256(h):
+    """A CreateBucket body that differs from its signed x-amz-content-sha256 is refused."""
+    body = b"<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint>" \
+           b"</CreateBucketConfiguration>"
+    raw = signed("PUT", "/tampered", body, payload_hash=hashlib.sha256(b"other").hexdigest())
+    out = h.exchange(raw)
+    assert status(out) == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in out
+    assert status(h.exchange(signed("HEAD", "/tampered"))) == 404
+
+
+def test_utf8_metadata_round_trips_byte_for_byte(h):
+    """User metadata and Content-Disposition come back as the UTF-8 bytes that were sent."""
+    raw = signed("PUT", "/bkt/meta", b"m", {"x-amz-meta-name": "café 日本",
+                                             "Content-Disposition": "attachment; filename=naïve"})
+    assert status(h.exchange(raw)) == 200
+    out = h.exchange(signed("HEAD", "/bkt/meta"))
+    assert "x-amz-meta-name: café 日本".encode() in out
+    assert "Content-Disposition: attachment; filename=naïve".encode() in out
+
+
+def test_204_has_no_content_length(h):
+    """DELETE answers 204 without a Content-Length header (RFC 9110)."""
+    out = h.exchange(signed("DELETE", "/bkt/whatever"))
+    assert status(out) == 204 and b"content-length" not in out.lower()
