@@ -5,6 +5,7 @@ staged uploads -> root credentials -> listener (then the port file and the
 "how to connect" banner).  Stopping closes the listener first, then the pools.
 """
 
+import os
 import secrets
 import string
 import sys
@@ -61,12 +62,15 @@ class RamoService(service.MultiService):
 
     def _failed_to_start(self, failure):
         log.failure("ramod could not start", failure)
-        print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr)
+        print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr, flush=True)
+        # twistd would exit 0 after reactor.stop(); a failed start must say so to its caller
+        self.reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
         self.reactor.stop()
 
     async def _start(self):
         cfg = self.config
         await self.pools.run_io(self.blobs.prepare)
+        self.blobs.lock()
         self.db = open_database(cfg.db_url)
         self.store = MetadataStore(self.db, self.pools)
         await self.store.migrate()
@@ -114,14 +118,20 @@ class RamoService(service.MultiService):
         log.info("listening on {url}", url=url)
 
     async def sweep_garbage(self):
-        """Remove files of blobs no object references any more, and forget them."""
+        """Remove files of blobs no object references any more, and forget them.
+
+        Errors are logged, never raised: a raising call would stop the timer for good.
+        """
         if self.store is None:
             return
-        ids = await self.store.garbage()
-        if ids:
-            for blob_id in ids:
-                await self.pools.run_io(self.blobs.remove_blob, blob_id)
-            await self.store.forget_garbage(ids)
+        try:
+            ids = await self.store.garbage()
+            if ids:
+                for blob_id in ids:
+                    await self.pools.run_io(self.blobs.remove_blob, blob_id)
+                await self.store.forget_garbage(ids)
+        except Exception:
+            log.failure("sweeping unreferenced blobs failed; will retry")
 
     def stopService(self):
         d = defer.maybeDeferred(super().stopService)
@@ -132,6 +142,7 @@ class RamoService(service.MultiService):
             if self.access_log is not None:
                 self.access_log.stop()
             self.pools.stop()
+            self.blobs.unlock()
             if self.db is not None:
                 self.db.close()
         d.addCallback(stop_pools)

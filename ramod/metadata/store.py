@@ -277,17 +277,29 @@ class MetadataStore:
         self._sql.execute("insert_blob", lambda bid, size, refs: Blob.insert(
             blob_id=bid, size=size, refcount=refs), (new.blob_id, new.size, 1))
         found = self._select_object(bucket, key, True)
-        old = found[0] if found else None
         if precondition is not None:
-            precondition(old)
+            precondition(found[0] if found else None)
         if found is None:
-            self._sql.execute("insert_object", lambda *v: Object.insert(
-                bucket=v[0], key=v[1], blob=v[2], size=v[3], etag=v[4], last_modified=v[5],
-                content_type=v[6], headers=v[7], checksums=v[8], storage_class=v[9]),
-                (bucket.id, key, new.blob_id, new.size, new.etag, now, new.content_type,
-                 headers, sums, "STANDARD"))
+            try:
+                # a savepoint: on PostgreSQL another node's first write of this key can
+                # commit between our SELECT ... FOR UPDATE (which locked nothing) and here
+                with self._db.atomic():
+                    self._sql.execute("insert_object", lambda *v: Object.insert(
+                        bucket=v[0], key=v[1], blob=v[2], size=v[3], etag=v[4],
+                        last_modified=v[5], content_type=v[6], headers=v[7], checksums=v[8],
+                        storage_class=v[9]),
+                        (bucket.id, key, new.blob_id, new.size, new.etag, now, new.content_type,
+                         headers, sums, "STANDARD"))
+            except IntegrityError:
+                found = self._select_object(bucket, key, True)
+                if found is None:
+                    raise
+                if precondition is not None:
+                    precondition(found[0])
+        if found is None:
             garbage = []
         else:
+            old = found[0]
             self._sql.execute("update_object", lambda *v: Object.update(
                 blob=v[0], size=v[1], etag=v[2], last_modified=v[3], content_type=v[4],
                 headers=v[5], checksums=v[6], storage_class=v[7]).where(Object.id == v[8]),

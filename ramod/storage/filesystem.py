@@ -9,7 +9,7 @@ Object keys never become paths: blob ids are generated here (``uuid4().hex``).
 
 Commit protocol (``commit`` runs in the I/O pool, the metadata commit comes between):
 
-1. the body is written to ``staging/<id>`` and fsync'd;
+1. the body is written to ``staging/<id>``, fsync'd, and ``staging/`` fsync'd;
 2. ``blobs/xx/<id>`` is hard-linked to it and ``blobs/xx`` fsync'd;
 3. the metadata row pointing at ``<id>`` is committed (the store's transaction);
 4. ``staging/<id>`` is unlinked, and only then does the client hear 200.
@@ -19,6 +19,7 @@ committed metadata references it and removes both names otherwise.  Readers only
 ever open ``blobs/``, so nothing half-written is visible.
 """
 
+import fcntl
 import os
 import threading
 import uuid
@@ -102,6 +103,10 @@ class StagingFile:
             self.closed = True
 
 
+class DataDirInUse(Exception):
+    """Another ramod holds this data directory's staging area."""
+
+
 class BlobStore:
     """Creates, commits, opens and removes blob files; every method is synchronous.
 
@@ -112,6 +117,26 @@ class BlobStore:
         self.root = Path(data_dir)
         self.staging_dir = self.root / "staging"
         self.blobs_dir = self.root / "blobs"
+        self._lock_fd: int | None = None
+
+    def lock(self) -> None:
+        """Take the staging area for this process alone.
+
+        Start-up recovery removes staged uploads that have no metadata: a second server
+        on the same staging area would remove the first one's uploads in flight.
+        """
+        fd = os.open(self.staging_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DataDirInUse(f"another ramod is already using {self.root}")
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def prepare(self) -> None:
         """Create the directory tree (durably) if it is not there yet."""
@@ -143,6 +168,7 @@ class BlobStore:
     def commit(self, staging: StagingFile) -> str:
         """Steps 1-2: make the staged data durable under ``blobs/``; return the blob id."""
         staging.fsync_and_close()
+        _fsync_dir(self.staging_dir)  # the staging name must outlive a crash: recovery needs it
         final = self.blob_path(staging.blob_id)
         os.link(staging.path, final)
         _fsync_dir(final.parent)
@@ -153,10 +179,14 @@ class BlobStore:
         _unlink_quietly(staging.path)
 
     def discard(self, staging: StagingFile) -> None:
-        """Throw an upload away, whatever stage it reached before metadata commit."""
+        """Throw an upload away, whatever stage it reached before metadata commit.
+
+        The blob name goes first: a crash in between leaves the staging name, which
+        recovery then cleans up, never a blob nobody knows about.
+        """
         staging.close()
-        _unlink_quietly(staging.path)
         _unlink_quietly(self.blob_path(staging.blob_id))
+        _unlink_quietly(staging.path)
 
     def open_blob(self, blob_id: str) -> BinaryIO:
         """Open committed data for reading (raises FileNotFoundError if removed)."""
@@ -178,6 +208,6 @@ class BlobStore:
                 removed += 1
             _unlink_quietly(self.staging_dir / blob_id)
         for leftover in self.staging_dir.iterdir():  # anything else is not ours to keep
-            if leftover.is_file():
+            if leftover.is_file() and leftover.name != ".lock":
                 _unlink_quietly(leftover)
         return removed
