@@ -1,29 +1,39 @@
-"""ObjectProducer: streams a byte range of an open blob file into a response."""
+"""ObjectProducer: streams a byte range of a blob into a response, reading ahead in the
+I/O pool so the reactor thread never waits on the disk."""
+
+from collections import deque
 
 from zope.interface import implementer
 from twisted.internet.interfaces import IPushProducer
+from twisted.logger import Logger
+
+log = Logger(namespace="ramod.http.producers")
 
 READ_SIZE = 1024 * 1024
-#: bytes written per resumeProducing before yielding to other connections
-BURST = 8 * READ_SIZE
+#: pieces read ahead of the transport (memory per download: about this many MiB)
+READ_AHEAD = 3
 
 
 @implementer(IPushProducer)
 class ObjectProducer:
-    """Writes ``length`` bytes from ``f`` at ``offset`` while the transport wants more.
+    """Writes ``length`` bytes of a blob while the transport wants more.
 
     A push producer: the transport calls ``pauseProducing`` when its buffer is full and
-    ``resumeProducing`` once it drained, so memory stays flat however large the
-    object.  Reads are 1 MiB from the page cache, on the reactor thread, as twisted.web's
-    static files do (with smaller reads).
+    ``resumeProducing`` once it drained, so memory stays flat however large the object.
+    Disk reads run in the I/O pool, at most ``READ_AHEAD`` pieces ahead.
+
+    :param first: the range's first bytes, read when the blob was opened.
     """
 
-    def __init__(self, request, f, offset: int, length: int, clock):
-        self._request, self._f, self._left = request, f, length
-        self._clock = clock
+    def __init__(self, request, pools, reader, offset: int, length: int, first: bytes):
+        self._request, self._pools, self._reader = request, pools, reader
+        self._ready: deque = deque([first] if first else [])
+        self._next_offset = offset + len(first)
+        self._to_read = length - len(first)
+        self._to_write = length
+        self._reading = False
         self._paused = False
-        self._producing = False
-        f.seek(offset)
+        self._done = False
 
     def start(self) -> None:
         self._request.registerProducer(self, True)
@@ -36,38 +46,58 @@ class ObjectProducer:
         self._paused = False
         self._produce()
 
-    def _produce(self) -> None:
-        if self._producing:  # request.write re-entered us through resumeProducing
-            return
-        self._producing = True
-        try:
-            written = 0
-            while self._request is not None and not self._paused and self._left and written < BURST:
-                data = self._f.read(min(READ_SIZE, self._left))
-                if not data:  # the file is shorter than its metadata says: cut the connection
-                    request = self._request
-                    self.stopProducing()
-                    request.unregisterProducer()
-                    request.channel.transport.abortConnection()
-                    return
-                self._left -= len(data)
-                written += len(data)
-                self._request.write(data)
-            if self._request is not None and self._left == 0:
-                request = self._request
-                self.stopProducing()
-                request.unregisterProducer()
-                if not request._disconnected:
-                    request.finish()
-            elif self._request is not None and not self._paused:
-                # burst spent: continue on the next reactor turn, after other connections
-                self._clock.callLater(0, self._produce)
-        finally:
-            self._producing = False
-
     def stopProducing(self) -> None:
-        """Also called by twisted.web when the client disconnects."""
-        if self._f is not None:
-            self._f.close()
-            self._f = None
+        """The client went away (or we are done): stop, close once no read is running."""
+        self._done = True
+        self._ready.clear()
         self._request = None
+        if not self._reading:
+            self._reader.close()
+
+    def _produce(self) -> None:
+        while self._request is not None and not self._paused and self._ready:
+            data = self._ready.popleft()
+            self._to_write -= len(data)
+            self._request.write(data)  # may re-enter pauseProducing
+        if self._request is not None and self._to_write == 0:
+            request = self._request
+            self.stopProducing()
+            request.unregisterProducer()
+            if not request._disconnected:
+                request.finish()
+            return
+        self._read_ahead()
+
+    def _read_ahead(self) -> None:
+        if self._done or self._reading or not self._to_read or len(self._ready) >= READ_AHEAD:
+            return
+        self._reading = True
+        size = min(READ_SIZE, self._to_read)
+        d = self._pools.run_io(self._reader.read, self._next_offset, size)
+        d.addCallbacks(self._got, self._read_failed, callbackArgs=(size,))
+
+    def _got(self, data: bytes, size: int) -> None:
+        self._reading = False
+        if self._done:
+            self._reader.close()
+            return
+        if len(data) != size:  # the file is shorter than its metadata says
+            self._read_failed(None)
+            return
+        self._next_offset += size
+        self._to_read -= size
+        self._ready.append(data)
+        self._produce()
+
+    def _read_failed(self, failure) -> None:
+        """Headers are out: all we can do is cut the connection."""
+        self._reading = False
+        if failure is not None:
+            log.failure("reading a blob for a response", failure)
+        else:
+            log.error("a blob is shorter than its metadata says")
+        request = self._request
+        self.stopProducing()
+        if request is not None:
+            request.unregisterProducer()
+            request.channel.transport.abortConnection()

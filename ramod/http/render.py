@@ -46,7 +46,7 @@ def write_response(request, response: Response, request_id: str) -> None:
     """Send a handler's Response, streaming its blob range if it has one."""
     if request._disconnected:
         if response.stream is not None:
-            response.stream.file.close()
+            response.stream.reader.close()
         return
     request.setResponseCode(response.status)
     for name, value in request_id_headers(request_id):
@@ -55,12 +55,13 @@ def write_response(request, response: Response, request_id: str) -> None:
     for name, value in response.headers.items():
         _set(request, name, value)
     if response.stream is not None and not response.headers_only:
-        _set(request, "Content-Length", str(response.stream.length))
-        ObjectProducer(request, response.stream.file, response.stream.offset,
-                       response.stream.length, request.channel.site.app.clock).start()
+        stream = response.stream
+        _set(request, "Content-Length", str(stream.length))
+        ObjectProducer(request, request.channel.site.app.pools, stream.reader, stream.offset,
+                       stream.length, stream.first).start()
         return
     if response.stream is not None:
-        response.stream.file.close()
+        response.stream.reader.close()
     if response.status not in (204, 304) and not request.responseHeaders.hasHeader(b"Content-Length"):
         _set(request, "Content-Length", str(len(response.body)))
     if response.body and not response.headers_only:

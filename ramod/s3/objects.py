@@ -12,6 +12,7 @@ from ramod.metadata.store import NewObject
 from ramod.s3 import checksums, errors
 from ramod.s3.context import NOT_FETCHED
 from ramod.s3.payload import Digests, verify_digests
+from ramod.http.producers import READ_SIZE
 from ramod.s3.response import BlobRange, Response
 
 log = Logger(namespace="ramod.s3")
@@ -132,21 +133,6 @@ def remove_garbage(app, blob_ids: list) -> None:
             lambda f: log.failure("removing an unreferenced blob", f))
 
 
-async def _open_current(app, ctx):
-    """The object's metadata and its open blob file (retrying if an overwrite raced us)."""
-    info = ctx.prefetched
-    for attempt in range(5):
-        if attempt or info is NOT_FETCHED:
-            info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
-        if info is None:
-            raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
-        try:
-            return info, app.blobs.open_blob(info.blob_id)
-        except FileNotFoundError:
-            continue  # replaced between the lookup and the open: look again
-    raise errors.ServiceUnavailable("The object is being rewritten too often to be read; retry.")
-
-
 def _object_headers(info) -> dict:
     headers = {"ETag": info.etag, "Last-Modified": http_date(info.last_modified),
                "Accept-Ranges": "bytes", "Content-Type": info.content_type or DEFAULT_CONTENT_TYPE}
@@ -155,16 +141,32 @@ def _object_headers(info) -> dict:
 
 
 async def handle_get_object(app, ctx, body) -> Response:
-    """GetObject and HeadObject (HEAD sends the same headers, no body)."""
-    info, f = await _open_current(app, ctx)
-    try:
-        return _object_response(ctx, info, f)
-    except BaseException:
-        f.close()
-        raise
+    """GetObject and HeadObject (HEAD sends the same headers and never opens the blob).
+
+    The blob is opened and its first piece read in one I/O job; if an overwrite removed
+    it between the metadata read and the open, the metadata is read again.
+    """
+    info = ctx.prefetched
+    for attempt in range(5):
+        if attempt or info is NOT_FETCHED:
+            info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
+        if info is None:
+            raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
+        response, offset, length = _object_response(ctx, info)
+        if response.headers_only:
+            return response
+        try:
+            reader, first = await app.pools.run_io(
+                app.blobs.open_range, info.blob_id, offset, min(length, READ_SIZE))
+        except FileNotFoundError:
+            continue
+        response.stream = BlobRange(reader, offset, length, first)
+        return response
+    raise errors.ServiceUnavailable("The object is being rewritten too often to be read; retry.")
 
 
-def _object_response(ctx, info, f) -> Response:
+def _object_response(ctx, info) -> tuple:
+    """(Response without its body, offset, length) after conditions and Range."""
     head = ctx.head
     headers = _object_headers(info)
     try:
@@ -186,8 +188,7 @@ def _object_response(ctx, info, f) -> Response:
         status, offset, length = 206, first, last - first + 1
         headers["Content-Range"] = content_range(first, last, info.size)
     headers["Content-Length"] = str(length)
-    return Response(status, headers, stream=BlobRange(f, offset, length),
-                    headers_only=head.method == "HEAD")
+    return Response(status, headers, headers_only=head.method == "HEAD"), offset, length
 
 
 async def handle_delete_object(app, ctx, body) -> Response:

@@ -1,16 +1,22 @@
 """What an S3 handler returns: a status, headers and either bytes or a byte range of a blob."""
 
 from dataclasses import dataclass, field
-from typing import BinaryIO
+
+from ramod.storage.filesystem import BlobReader
 
 
 @dataclass
 class BlobRange:
-    """``length`` bytes of an open blob file starting at ``offset``."""
+    """``length`` bytes of an open blob starting at ``offset``; ``first`` is already read.
 
-    file: BinaryIO
+    ``reader`` owns the descriptor: the producer reads the rest through it (in the I/O
+    pool) and closes it.
+    """
+
+    reader: "BlobReader"
     offset: int
     length: int
+    first: bytes
 
 
 @dataclass

@@ -103,6 +103,27 @@ class StagingFile:
             self.closed = True
 
 
+class BlobReader:
+    """An open blob for one response: positional reads, closed once no read is running."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._lock = threading.Lock()
+
+    def read(self, offset: int, size: int) -> bytes:
+        """(I/O thread) ``size`` bytes at ``offset``; fewer only at the end of the file."""
+        with self._lock:
+            if self._fd is None:
+                raise ValueError("blob reader closed")
+            return os.pread(self._fd, size, offset)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
 class DataDirInUse(Exception):
     """Another ramod holds this data directory's staging area."""
 
@@ -191,6 +212,16 @@ class BlobStore:
     def open_blob(self, blob_id: str) -> BinaryIO:
         """Open committed data for reading (raises FileNotFoundError if removed)."""
         return open(self.blob_path(blob_id), "rb", buffering=0)
+
+    def open_range(self, blob_id: str, offset: int, first_size: int) -> tuple:
+        """(I/O thread) open a blob for a response and read its first piece:
+        ``(BlobReader, first bytes)``; FileNotFoundError if an overwrite removed it."""
+        reader = BlobReader(os.open(self.blob_path(blob_id), os.O_RDONLY))
+        try:
+            return reader, reader.read(offset, first_size) if first_size else b""
+        except BaseException:
+            reader.close()
+            raise
 
     def remove_blob(self, blob_id: str) -> None:
         _unlink_quietly(self.blob_path(blob_id))
