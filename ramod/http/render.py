@@ -35,11 +35,15 @@ def _set(request, name: str, value: str) -> None:
 
 
 def _header_bytes(value) -> bytes:
-    """Header values are text; user metadata and content headers were sent as UTF-8
-    (decoded on the way in), so they go back out as the same UTF-8 bytes."""
+    """Stored header values are latin-1 text holding the bytes that came in, so they go
+    back out unchanged; other text (response-* overrides) is latin-1 where it can be,
+    else UTF-8."""
     if isinstance(value, bytes):
         return value
-    return str(value).encode("utf-8")
+    try:
+        return str(value).encode("latin-1")
+    except UnicodeEncodeError:
+        return str(value).encode("utf-8")
 
 
 def write_response(request, response: Response, request_id: str) -> None:

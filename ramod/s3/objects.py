@@ -41,21 +41,19 @@ class StreamedBody:
     committed: bool = False
 
 
-def _utf8(value: str) -> str:
-    """Header values arrive as latin-1 text; metadata is UTF-8 on the wire."""
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
 def user_metadata(headers: dict) -> dict:
-    return {name: _utf8(value) for name, value in headers.items() if name.startswith("x-amz-meta-")}
+    """The x-amz-meta-* headers, values kept byte for byte.
+
+    Header values reach us as latin-1 text (one character per byte): they are stored
+    that way and sent back as the very bytes that came in, whatever encoding the client
+    used (UTF-8 from most SDKs).  Readers that want text decode the bytes as UTF-8.
+    """
+    return {name: value for name, value in headers.items() if name.startswith("x-amz-meta-")}
 
 
 def check_put_headers(headers: dict) -> None:
     """Checks of a PUT's headers that must refuse it before its body is read."""
-    meta_size = sum(len(name[len("x-amz-meta-"):].encode()) + len(value.encode())
+    meta_size = sum(len(name) - len("x-amz-meta-") + len(value.encode("latin-1"))
                     for name, value in user_metadata(headers).items())
     if meta_size > MAX_USER_METADATA:
         raise errors.MetadataTooLarge(
@@ -79,7 +77,7 @@ def _stored_headers(headers: dict) -> dict:
             codings = [c.strip() for c in value.split(",") if c.strip() and c.strip() != "aws-chunked"]
             value = ",".join(codings) or None
         if value is not None:
-            stored[name] = _utf8(value)
+            stored[name] = value
     stored.update(user_metadata(headers))
     return stored
 

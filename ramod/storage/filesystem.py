@@ -4,6 +4,7 @@ Layout under the data directory::
 
     staging/<id>        bodies being received; a PUT in flight owns exactly one
     blobs/<id[:2]>/<id> committed data, named by a random hex id
+    ramod.lock          flock'd by the running server (see ``BlobStore.lock``)
 
 Object keys never become paths: blob ids are generated here (``uuid4().hex``).
 
@@ -146,7 +147,7 @@ class BlobStore:
         Start-up recovery removes staged uploads that have no metadata: a second server
         on the same staging area would remove the first one's uploads in flight.
         """
-        fd = os.open(self.staging_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.root / "ramod.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -239,6 +240,6 @@ class BlobStore:
                 removed += 1
             _unlink_quietly(self.staging_dir / blob_id)
         for leftover in self.staging_dir.iterdir():  # anything else is not ours to keep
-            if leftover.is_file() and leftover.name != ".lock":
+            if leftover.is_file():
                 _unlink_quietly(leftover)
         return removed
