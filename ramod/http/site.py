@@ -30,6 +30,10 @@ from ramod.s3 import errors
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
 MAX_SMALL_BODY = 2 * 1024 * 1024
 RECEIVE_BUFFER = 1024 * 1024
+#: after refusing a request before its body, drop what the client still sends for at
+#: most this long / this much before closing
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 * 1024 * 1024
 
 
 class S3Request(server.Request):
@@ -146,8 +150,32 @@ class S3Request(server.Request):
         self.rejected = True
         err = as_s3_error(failure)
         self.channel.transport.write(raw_error_response(err, self.head.raw_path, self.ramo_id))
-        self.channel.transport.loseConnection()
+        self._linger()
         log_access(self, err.status, f"refused before the body: {err.code}")
+
+    def _linger(self) -> None:
+        """Close without resetting the connection under the client's feet.
+
+        Closing a socket with unread input sends a TCP reset, which can destroy our
+        answer before a client that is still sending has read it.  So, like a web
+        server's lingering close, read and drop what still comes for a while (bounded
+        in time and bytes), then close.
+        """
+        channel, transport = self.channel, self.channel.transport
+        clock = channel.site.app.clock
+        budget = [LINGER_BYTES]
+
+        def drop(data: bytes) -> None:
+            budget[0] -= len(data)
+            if budget[0] < 0:
+                transport.abortConnection()
+
+        channel.dataReceived = drop  # nothing more is parsed on this connection
+        channel.setTimeout(None)
+        closer = clock.callLater(LINGER_SECONDS, transport.loseConnection)
+        self.notifyFinish().addBoth(lambda _: closer.active() and closer.cancel())
+        self.wants_pause = False
+        channel._networkProducer.resumeProducing()
 
     # -- flow control ---------------------------------------------------------------------
 

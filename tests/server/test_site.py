@@ -13,6 +13,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import SECRET_KEY, Harness, signed  # noqa: E402
 
+from ramod.http.site import LINGER_SECONDS  # noqa: E402
+
 
 @pytest.fixture
 def h(tmp_path):
@@ -78,7 +80,11 @@ def test_too_large_put_is_refused_before_the_body(tmp_path):
     out = transport.value()
     assert status(out) == 400 and b"<Code>EntityTooLarge</Code>" in out
     assert b"Connection: close" in out
+    assert not transport.disconnecting  # lingering: what the client still sends is dropped
+    proto.dataReceived(b"y" * 2000)
+    h.reactor.advance(LINGER_SECONDS)
     assert transport.disconnecting
+    assert transport.value() == out
     assert staging_files(h) == []
 
 
@@ -251,6 +257,7 @@ def test_streamed_body_over_the_limit_is_refused_midway(tmp_path):
         proto.dataReceived(b"400\r\n" + b"z" * 0x400 + b"\r\n")
     out = transport.value()
     assert status(out) == 400 and b"<Code>EntityTooLarge</Code>" in out
+    h.reactor.advance(LINGER_SECONDS)
     assert transport.disconnecting
     assert staging_files(h) == [] and blob_files(h) == []
 
