@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import functools
 import hashlib
 import hmac
 import re
@@ -311,8 +312,13 @@ def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
     return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
 
 
+@functools.lru_cache(maxsize=1024)
 def signing_key(secret_key: str, date: str, region: str, service: str = SERVICE) -> bytes:
-    """HMAC chain ``AWS4<secret>`` -> date -> region -> service -> ``aws4_request``."""
+    """HMAC chain ``AWS4<secret>`` -> date -> region -> service -> ``aws4_request``.
+
+    Cached: the key only changes with the secret and the day (as AWS's docs suggest);
+    a disabled or rotated secret simply stops being asked for.
+    """
     key = ("AWS4" + secret_key).encode("utf-8")
     for part in (date, region, service, TERMINAL):
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
