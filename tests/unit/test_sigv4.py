@@ -276,8 +276,9 @@ def test_presigned_missing_parameter():
         parse_auth(SignedRequest("GET", req.raw_path, query, req.headers), REGION)
 
 
-def test_boto3_client_requests_verify():
-    """Requests made by a real boto3 client (CRT or botocore signer) verify, presigned ones too."""
+
+def capturing_client(endpoint: str):
+    """A real boto3 client whose requests are captured before sending: (client, captured)."""
     captured = []
 
     class Raw:
@@ -288,10 +289,16 @@ def test_boto3_client_requests_verify():
         captured.append(request)
         return AWSResponse(request.url, 200, {}, Raw())
 
-    client = boto3.client("s3", endpoint_url="http://127.0.0.1:9000", region_name=REGION,
+    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
                           aws_access_key_id=AK, aws_secret_access_key=SK,
                           config=Config(s3={"addressing_style": "path"}))
     client.meta.events.register("before-send.s3", capture)
+    return client, captured
+
+
+def test_boto3_client_requests_verify():
+    """Requests made by a real boto3 client (CRT or botocore signer) verify, presigned ones too."""
+    client, captured = capturing_client("http://127.0.0.1:9000")
     for key in HOSTILE_KEYS:
         client.put_object(Bucket="bkt", Key=key, Body=b"x", ACL="private", Metadata={"a": "b"})
         client.get_object(Bucket="bkt", Key=key, Range="bytes=0-0")
@@ -501,20 +508,7 @@ def test_chunk_chain_needs_streaming():
 
 def test_botocore_streaming_unsigned_trailer_request():
     """A boto3 upload over https (STREAMING-UNSIGNED-PAYLOAD-TRAILER) verifies and decodes."""
-    captured = []
-
-    class Raw:
-        def stream(self, **kw):
-            return iter([b""])
-
-    def capture(request, **kw):
-        captured.append(request)
-        return AWSResponse(request.url, 200, {}, Raw())
-
-    client = boto3.client("s3", endpoint_url="https://127.0.0.1:9000", region_name=REGION,
-                          aws_access_key_id=AK, aws_secret_access_key=SK,
-                          config=Config(s3={"addressing_style": "path"}))
-    client.meta.events.register("before-send.s3", capture)
+    client, captured = capturing_client("https://127.0.0.1:9000")
     payload = bytes(range(256)) * 1000
     client.put_object(Bucket="bkt", Key="a b", Body=io.BytesIO(payload))
     request = captured[-1]
