@@ -330,7 +330,8 @@ class MetadataStore:
             return []
         self._sql.execute("blob_delete", lambda bid: Blob.delete().where(Blob.blob_id == bid),
                           (blob_id,))
-        GarbageBlob.insert(blob_id=blob_id).on_conflict_ignore().execute()
+        self._sql.execute("garbage_insert", lambda bid: GarbageBlob.insert(
+            blob_id=bid).on_conflict_ignore(), (blob_id,))
         return [blob_id]
 
     # -- blob bookkeeping -----------------------------------------------------------------
