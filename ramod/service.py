@@ -105,15 +105,16 @@ class RamoService(service.MultiService):
             secret = root.secret_key
         else:
             secret = "(printed when the data directory was created)"
+        shown = root.secret_key if created and not self.config.root_secret_key else "<secret>"
         print(
             f"\nRamo S3 server listening on {url} (data: {self.config.data_dir})\n"
             f"  access key: {root.access_key}\n"
             f"  secret key: {secret}\n"
             f"  region:     {self.config.region}\n\n"
-            f"  AWS CLI: AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY=<secret> "
+            f"  AWS CLI: AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY={shown} "
             f"aws --endpoint-url {url} s3 ls\n"
             f"  boto3:   boto3.client('s3', endpoint_url='{url}', aws_access_key_id="
-            f"'{root.access_key}', aws_secret_access_key='<secret>', region_name="
+            f"'{root.access_key}', aws_secret_access_key='{shown}', region_name="
             f"'{self.config.region}')\n", flush=True)
         log.info("listening on {url}", url=url)
 
