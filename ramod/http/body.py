@@ -17,6 +17,7 @@ The pipeline is *held* until the request's signature has been checked: bytes tha
 arrive earlier are kept (the transport is paused meanwhile) and decoded on ``release``.
 """
 
+import errno
 import hashlib
 from collections import deque
 
@@ -34,6 +35,14 @@ HIGH_WATER = 16 << 20
 LOW_WATER = 4 << 20
 SYNC_EVERY = 128 << 20
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def storage_error(error: Exception) -> Exception:
+    """A full disk or quota is the client's business (507), any other I/O error is ours."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return errors.InsufficientStorage(
+            f"The server has no disk space left to store this object ({error.strerror}).")
+    return error
 
 
 class _Hashing:
@@ -243,6 +252,7 @@ class BodyPipeline:
         self._fail(failure.value)
 
     def _fail(self, error: Exception) -> None:
+        error = storage_error(error)
         first = self.error is None
         if first:
             self.error = error

@@ -121,6 +121,8 @@ InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiab
 NotImplemented = _error(  # noqa: A001 - the S3 code is literally NotImplemented
     "NotImplemented", 501, "A header or query you provided implies functionality that is not implemented.")
 SlowDown = _error("SlowDown", 503, "Please reduce your request rate.")
+InsufficientStorage = _error(
+    "InsufficientStorage", 507, "The server has no disk space left to store this object.")
 ServiceUnavailable = _error("ServiceUnavailable", 503, "Please reduce your request rate.")
 
 

@@ -264,3 +264,16 @@ def test_md5_mismatch_reports_both_values():
                    digests(OTHER))
     assert error.extra == {"ExpectedDigest": BODY_MD5_B64,
                            "CalculatedDigest": base64.b64encode(hashlib.md5(OTHER).digest()).decode()}
+
+
+def test_full_disk_is_insufficient_storage():
+    """ENOSPC and EDQUOT while writing a body become 507 InsufficientStorage; other errors stay."""
+    import errno as errno_mod
+
+    from ramod.http.body import storage_error
+
+    for code in (errno_mod.ENOSPC, errno_mod.EDQUOT):
+        err = storage_error(OSError(code, "No space left on device"))
+        assert err.code == "InsufficientStorage" and err.status == 507
+    other = OSError(errno_mod.EIO, "I/O error")
+    assert storage_error(other) is other
