@@ -107,21 +107,27 @@ class SigV2Auth(ParsedAuth):
         """The strings to sign this request may have used.
 
         With ``x-amz-date`` present, AWS says the Date line is empty, but botocore
-        (and others) sign the ``Date`` header anyway: both are accepted.
+        (and others) sign the ``Date`` header anyway: both are accepted.  For a request
+        on a bucket itself (``/bucket``), botocore signs ``/bucket/``: accepted too.
         """
         req = self.request
         headers = dict(req.headers)
-        resource = canonical_resource(req.raw_path, req.raw_query, self.bucket_host)
+        resources = [canonical_resource(req.raw_path, req.raw_query, self.bucket_host)]
+        path = req.raw_path or "/"
+        if not self.bucket_host and path.count("/") == 1 and len(path) > 1:
+            resources.append(canonical_resource(path + "/", req.raw_query))
         if self.expires is not None:
             # presigned: x-amz-* values may travel in the query instead of headers
             for name, value in parse_query(req.raw_query):
                 if name.lower().startswith("x-amz-"):
                     headers.setdefault(name.lower(), value)
-            return [string_to_sign(req.method, headers, str(self.expires), resource)]
+            return [string_to_sign(req.method, headers, str(self.expires), resource)
+                    for resource in resources]
         dates = [headers.get("date", "").strip()]
         if "x-amz-date" in headers:
             dates.insert(0, "")
-        return [string_to_sign(req.method, headers, date, resource) for date in dict.fromkeys(dates)]
+        return [string_to_sign(req.method, headers, date, resource)
+                for date in dict.fromkeys(dates) for resource in resources]
 
     def verify(self, secret_key: str, now: datetime.datetime, max_skew: int = 900) -> VerifiedAuth:
         now = utc(now)

@@ -530,7 +530,8 @@ def _parse_expires(value: str) -> int:
         raise AuthorizationQueryParametersError("X-Amz-Expires should be a number")
     expires = int(value)
     if expires < 1:
-        raise AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
+        raise AuthorizationQueryParametersError(
+            f"X-Amz-Expires must be at least 1 second and at most {MAX_EXPIRES} (a week).")
     if expires > MAX_EXPIRES:
         raise AuthorizationQueryParametersError(
             f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES}")

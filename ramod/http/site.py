@@ -74,6 +74,13 @@ class S3Request(server.Request):
         except Exception:
             self._context_known(Failure())
             return
+        if self.endpoint.streams_body and length == 0 and not self.requestHeaders.hasHeader(
+                b"content-length"):
+            # neither Content-Length nor Transfer-Encoding: the body's end is unknowable
+            self._context_known(Failure(errors.MissingContentLength(resource=self.head.raw_path)))
+            self._has_body = True
+            self._reject(self._context)
+            return
         if self.endpoint.streams_body:
             self.pipeline = BodyPipeline(
                 app.pools, app.blobs, app.blobs.new_staging(), self._pause_reading,

@@ -194,15 +194,21 @@ def error_document(code: str, message: str, resource: str, request_id: str,
 
 
 def list_buckets_document(owner_id: str, owner_name: str,
-                          buckets: Iterable[tuple[str, datetime]]) -> bytes:
+                          buckets: Iterable[tuple], continuation_token: str | None = None,
+                          prefix: str | None = None) -> bytes:
     """The ``ListAllMyBucketsResult`` of ListBuckets.
 
-    :param buckets: ``(name, creation_date)`` pairs, in the order to list them.
+    :param buckets: ``(name, creation_date)`` or ``(name, creation_date, region)`` tuples,
+        in the order to list them.
+    :param continuation_token: where the next page starts, if there is one.
     """
     return build("ListAllMyBucketsResult", [
         ("Owner", [("ID", owner_id), ("DisplayName", owner_name)]),
-        ("Buckets", [("Bucket", [("Name", name), ("CreationDate", created)])
-                     for name, created in buckets]),
+        ("Buckets", [("Bucket", [("Name", b[0]), ("CreationDate", b[1])]
+                      + ([("BucketRegion", b[2])] if len(b) > 2 else []))
+                     for b in buckets]),
+        ("ContinuationToken", continuation_token),
+        ("Prefix", prefix),
     ])
 
 

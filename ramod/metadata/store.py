@@ -221,12 +221,22 @@ class MetadataStore:
             return None if row is None else _bucket_info(row)
         return self._run(q)
 
-    def list_buckets(self, owner_id: int | None):
-        """All buckets (``owner_id`` None) or one owner's, sorted by name."""
+    def list_buckets(self, user_name: str | None, prefix: str = "", after: str = "",
+                     limit: int | None = None, region: str | None = None):
+        """Buckets sorted by name: all (``user_name`` None) or one user's, whose name starts
+        with ``prefix`` and sorts after ``after``; at most ``limit``."""
         def q():
             query = Bucket.select(Bucket, Credential).join(Credential).order_by(Bucket.name)
-            if owner_id is not None:
-                query = query.where(Bucket.owner == owner_id)
+            if user_name is not None:
+                query = query.where(Credential.user_name == user_name)
+            if prefix:
+                query = query.where(Bucket.name.startswith(prefix))
+            if after:
+                query = query.where(Bucket.name > after)
+            if region:
+                query = query.where(Bucket.region == region)
+            if limit is not None:
+                query = query.limit(limit)
             return [_bucket_info(row) for row in query]
         return self._run(q)
 

@@ -1,5 +1,6 @@
 """Bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation."""
 
+import base64
 import hashlib
 import ipaddress
 import re
@@ -7,6 +8,7 @@ import re
 from ramod.http import xml
 from ramod.metadata import errors as meta
 from ramod.s3 import errors
+from ramod.s3.objects import check_unsupported_headers
 from ramod.s3.response import Response
 
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -48,19 +50,54 @@ def validate_bucket_name(name: str) -> None:
                                        BucketName=name)
 
 
+MAX_BUCKETS_PAGE = 10000
+
+
 async def handle_list_buckets(app, ctx, body) -> Response:
-    cred = ctx.credential
-    found = await app.store.list_buckets(None if cred.is_root else cred.id)
-    if not cred.is_root:
-        found = [b for b in found if b.owner_name == cred.user_name]
-    doc = xml.list_buckets_document(owner_id(cred.user_name), cred.user_name,
-                                    [(b.name, b.created_at) for b in found])
+    """ListBuckets, with ``max-buckets``/``continuation-token`` paging, ``prefix`` and
+    ``bucket-region``: root sees every bucket, anyone else their user's."""
+    cred, query = ctx.credential, ctx.head.query
+    limit = _max_buckets(query.get("max-buckets"))
+    after = _decode_token(query.get("continuation-token"))
+    prefix = query.get("prefix") or ""
+    found = await app.store.list_buckets(None if cred.is_root else cred.user_name, prefix,
+                                         after, None if limit is None else limit + 1,
+                                         query.get("bucket-region") or None)
+    token = None
+    if limit is not None and len(found) > limit:
+        found = found[:limit]
+        token = base64.urlsafe_b64encode(found[-1].name.encode()).decode()
+    doc = xml.list_buckets_document(
+        owner_id(cred.user_name), cred.user_name,
+        [(b.name, b.created_at, b.region) for b in found], token,
+        prefix if "prefix" in query else None)
     return Response.xml(doc)
+
+
+def _max_buckets(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_BUCKETS_PAGE:
+        raise errors.InvalidArgument(
+            f"max-buckets must be a number from 1 to {MAX_BUCKETS_PAGE}.",
+            ArgumentName="max-buckets", ArgumentValue=value)
+    return int(value)
+
+
+def _decode_token(token: str | None) -> str:
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise errors.InvalidArgument("The continuation token provided is incorrect.",
+                                     ArgumentName="continuation-token", ArgumentValue=token)
 
 
 async def handle_create_bucket(app, ctx, body: bytes) -> Response:
     name = ctx.endpoint.bucket
     validate_bucket_name(name)
+    check_unsupported_headers(ctx.head.headers)
     constraint = xml.parse_create_bucket_configuration(body) if body.strip() else None
     region = app.config.region
     if constraint is not None and constraint != region:

@@ -64,9 +64,30 @@ def check_put_headers(headers: dict) -> None:
         err = errors.InvalidArgument(f"The storage class you specified is not valid: {storage_class}.")
         err.code = "InvalidStorageClass"
         raise err
+    check_unsupported_headers(headers)
+
+
+#: canned ACLs that mean what every object and bucket here already is: private to its owner
+PRIVATE_ACLS = ("private", "bucket-owner-full-control")
+SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm",
+               "x-amz-server-side-encryption-aws-kms-key-id")
+
+
+def check_unsupported_headers(headers: dict) -> None:
+    """Refuse (501) what would otherwise be silently ignored: non-private ACLs and
+    server-side encryption.  A client asking for them must not believe it got them."""
     acl = headers.get("x-amz-acl")
-    if acl is not None and acl not in ("private", "bucket-owner-full-control"):
-        raise errors.NotImplemented(f"The canned ACL {acl!r} is not supported: every object is private.")
+    if acl is not None and acl not in PRIVATE_ACLS:
+        raise errors.NotImplemented(
+            f"The canned ACL {acl!r} is not supported: buckets and objects are private.")
+    grants = sorted(name for name in headers if name.startswith("x-amz-grant-"))
+    if grants:
+        raise errors.NotImplemented(
+            f"ACL grants ({', '.join(grants)}) are not supported: buckets and objects are private.")
+    sse = [name for name in SSE_HEADERS if name in headers]
+    if sse:
+        raise errors.NotImplemented(
+            f"Server-side encryption ({sse[0]}) is not supported: data is stored unencrypted.")
 
 
 def _stored_headers(headers: dict) -> dict:
@@ -75,7 +96,7 @@ def _stored_headers(headers: dict) -> dict:
         value = headers.get(name.lower())
         if name == "Content-Encoding" and value is not None:
             codings = [c.strip() for c in value.split(",") if c.strip() and c.strip() != "aws-chunked"]
-            value = ",".join(codings) or None
+            value = ", ".join(codings) or None
         if value is not None:
             stored[name] = value
     stored.update(user_metadata(headers))

@@ -287,3 +287,45 @@ def test_204_has_no_content_length(h):
     """DELETE answers 204 without a Content-Length header (RFC 9110)."""
     out = h.exchange(signed("DELETE", "/bkt/whatever"))
     assert status(out) == 204 and b"content-length" not in out.lower()
+
+
+def test_list_buckets_pages_with_max_buckets(h):
+    """ListBuckets honours max-buckets and continues from its ContinuationToken."""
+    for name in ("bkt2", "bkt3"):
+        h.exchange(signed("PUT", f"/{name}"))
+    first = h.exchange(signed("GET", "/?max-buckets=2"))
+    assert first.count(b"<Name>") == 2 and b"<ContinuationToken>" in first
+    token = first.split(b"<ContinuationToken>")[1].split(b"</ContinuationToken>")[0].decode()
+    from urllib.parse import quote
+    second = h.exchange(signed("GET", f"/?continuation-token={quote(token, safe='')}&max-buckets=2"))
+    assert b"<Name>bkt3</Name>" in second and second.count(b"<Name>") == 1
+    assert b"<ContinuationToken>" not in second
+    assert status(h.exchange(signed("GET", "/?max-buckets=0"))) == 400
+    only = h.exchange(signed("GET", "/?prefix=bkt3"))
+    assert only.count(b"<Name>") == 1 and b"<Prefix>bkt3</Prefix>" in only
+
+
+def test_put_without_any_length_is_411(h):
+    """A PUT with neither Content-Length nor Transfer-Encoding is 411 MissingContentLength."""
+    raw = signed("PUT", "/bkt/nolength", b"", payload_hash="UNSIGNED-PAYLOAD")
+    raw = raw.replace(b"Content-Length: 0\r\n", b"")
+    out = h.exchange(raw + b"some body bytes")
+    assert status(out) == 411 and b"<Code>MissingContentLength</Code>" in out
+    assert status(h.exchange(signed("HEAD", "/bkt/nolength"))) == 404
+
+
+def test_public_acl_and_encryption_are_refused_not_ignored(h):
+    """A public-read ACL or SSE header is 501 on CreateBucket and PutObject alike."""
+    for raw in (signed("PUT", "/pubbucket", headers={"x-amz-acl": "public-read"}),
+                signed("PUT", "/bkt/k", b"x", {"x-amz-acl": "public-read"}),
+                signed("PUT", "/bkt/k", b"x", {"x-amz-server-side-encryption": "AES256"}),
+                signed("PUT", "/bkt/k", b"x", {"x-amz-grant-read": "uri=AllUsers"})):
+        out = h.exchange(raw)
+        assert status(out) == 501 and b"<Code>NotImplemented</Code>" in out
+    assert status(h.exchange(signed("HEAD", "/pubbucket"))) == 404
+
+
+def test_content_encoding_keeps_its_list_minus_aws_chunked(h):
+    """Content-Encoding is stored as sent, with only the aws-chunked coding removed."""
+    h.exchange(signed("PUT", "/bkt/enc", b"e", {"Content-Encoding": "deflate, gzip"}))
+    assert b"Content-Encoding: deflate, gzip\r\n" in h.exchange(signed("HEAD", "/bkt/enc"))

@@ -176,14 +176,17 @@ def test_bucket_taken(store, root, bucket):
 
 
 def test_list_buckets(store, root):
-    """list_buckets() sorts by name and filters by owner."""
+    """list_buckets() sorts by name and filters by owning user, prefix, position and region."""
     other = Credential.create(user_name="other", access_key="OTHER", secret_key="s",
                               created_at=datetime(2020, 1, 1))
-    for name, owner in [("b", root.id), ("c", other.id), ("a", root.id)]:
+    for name, owner in [("b", root.id), ("c", other.id), ("a", root.id), ("ab", root.id)]:
         result(store.create_bucket(name, owner, "us-east-1"))
-    assert [b.name for b in result(store.list_buckets(None))] == ["a", "b", "c"]
-    assert [b.name for b in result(store.list_buckets(root.id))] == ["a", "b"]
-    assert [b.name for b in result(store.list_buckets(other.id))] == ["c"]
+    assert [b.name for b in result(store.list_buckets(None))] == ["a", "ab", "b", "c"]
+    assert [b.name for b in result(store.list_buckets(root.user_name))] == ["a", "ab", "b"]
+    assert [b.name for b in result(store.list_buckets("other"))] == ["c"]
+    assert [b.name for b in result(store.list_buckets(None, prefix="a"))] == ["a", "ab"]
+    assert [b.name for b in result(store.list_buckets(None, after="ab", limit=1))] == ["b"]
+    assert result(store.list_buckets(None, region="eu-west-1")) == []
 
 
 def test_delete_bucket(store, root, bucket):

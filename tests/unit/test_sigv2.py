@@ -224,3 +224,21 @@ def test_malformed_query(query):
     """A presigned V2 query missing a parameter, or with a non-numeric Expires, is refused."""
     with pytest.raises(AccessDenied):
         parse_auth(SignedRequest("GET", "/b/k", query, {}), REGION)
+
+
+def test_bucket_request_signed_with_trailing_slash_verifies():
+    """boto3 signs a request on a bucket (PUT /bucket) with resource /bucket/: accepted."""
+    from botocore.auth import HmacV1Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from ramod.auth import SignedRequest, parse_auth
+
+    req = AWSRequest(method="PUT", url="http://127.0.0.1:9000/probe-bucket/", headers={})
+    HmacV1Auth(Credentials("AKID", "secret")).add_auth(req)
+    headers = {k.lower(): v for k, v in req.headers.items()}
+    headers["host"] = "127.0.0.1:9000"
+    sent = SignedRequest("PUT", "/probe-bucket", "", headers)  # what boto3 puts on the wire
+    parsed = parse_auth(sent, "us-east-1")
+    import datetime
+    assert parsed.verify("secret", datetime.datetime.now(datetime.timezone.utc)).access_key == "AKID"
