@@ -98,6 +98,6 @@ class ObjectProducer:
             log.error("a blob is shorter than its metadata says")
         request = self._request
         self.stopProducing()
-        if request is not None:
+        if request is not None and not request._disconnected:
             request.unregisterProducer()
             request.channel.transport.abortConnection()
