@@ -48,7 +48,6 @@ class S3Request(server.Request):
         self.head: RequestHead | None = None
         self.endpoint = None
         self.pipeline: BodyPipeline | None = None
-        self.small_body_error = None
         self.body_complete = False
         self.rejected = False
         self._context = None          # RequestContext or Failure, once known
@@ -76,10 +75,10 @@ class S3Request(server.Request):
             return
         if self.endpoint.streams_body and length == 0 and not self.requestHeaders.hasHeader(
                 b"content-length"):
-            # neither Content-Length nor Transfer-Encoding: the body's end is unknowable
-            self._context_known(Failure(errors.MissingContentLength(resource=self.head.raw_path)))
+            # neither Content-Length nor Transfer-Encoding: whatever follows may be a body
+            # whose end is unknowable, so refuse before reading any of it
             self._has_body = True
-            self._reject(self._context)
+            self._context_known(Failure(errors.MissingContentLength(resource=self.head.raw_path)))
             return
         if self.endpoint.streams_body:
             self.pipeline = BodyPipeline(
@@ -98,14 +97,13 @@ class S3Request(server.Request):
             return
         if self.pipeline is not None:
             self.pipeline.feed(data)
-        elif self.small_body_error is None:
-            if self.content.tell() + len(data) > MAX_SMALL_BODY:
-                self.small_body_error = errors.MaxMessageLengthExceeded(
-                    f"Your request was too big: this request's body may be at most "
-                    f"{MAX_SMALL_BODY} bytes.")
-                self.content = io.BytesIO()
-            else:
-                self.content.write(data)
+        elif self.content.tell() + len(data) > MAX_SMALL_BODY:
+            self.content = io.BytesIO()
+            self.body_failed(errors.MaxMessageLengthExceeded(
+                f"Your request was too big: this request's body may be at most "
+                f"{MAX_SMALL_BODY} bytes."))
+        else:
+            self.content.write(data)
 
     def requestReceived(self, command, path, version):
         self.body_complete = True
@@ -131,9 +129,11 @@ class S3Request(server.Request):
         else:
             if self.pipeline is not None:
                 self.pipeline.release(result.payload, result.chunk_chain())
-            if self._expects_continue and not self.body_complete and not self._disconnected:
+            if self.rejected or self._disconnected:
+                pass
+            elif self._expects_continue and not self.body_complete:
                 self.channel.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            if self.pipeline is None:
+            if self.pipeline is None and not self.rejected:
                 self._resume_reading()
         waiters, self._context_waiters = self._context_waiters, []
         for d in waiters:
@@ -152,7 +152,7 @@ class S3Request(server.Request):
 
     def _reject(self, failure) -> None:
         """Answer now, before the body is read, and close the connection."""
-        if self._disconnected:
+        if self._disconnected or self.rejected:
             return
         self.rejected = True
         err = as_s3_error(failure)
@@ -225,8 +225,6 @@ class S3Request(server.Request):
             self._socket_transport = None
 
     def small_body(self) -> bytes:
-        if self.small_body_error is not None:
-            raise self.small_body_error
         return self.content.getvalue()
 
 

@@ -329,3 +329,17 @@ def test_content_encoding_keeps_its_list_minus_aws_chunked(h):
     """Content-Encoding is stored as sent, with only the aws-chunked coding removed."""
     h.exchange(signed("PUT", "/bkt/enc", b"e", {"Content-Encoding": "deflate, gzip"}))
     assert b"Content-Encoding: deflate, gzip\r\n" in h.exchange(signed("HEAD", "/bkt/enc"))
+
+
+def test_oversized_xml_body_is_refused_midway(h):
+    """An XML request body over the cap is answered at once (MaxMessageLengthExceeded)."""
+    from ramod.http.site import MAX_SMALL_BODY
+    raw = signed("PUT", "/hugeconfig", b"", payload_hash="UNSIGNED-PAYLOAD").replace(
+        b"Content-Length: 0", b"Content-Length: %d" % (MAX_SMALL_BODY * 4))
+    proto, transport = h.connect()
+    proto.dataReceived(raw)
+    for _ in range(3):
+        proto.dataReceived(b"<" * MAX_SMALL_BODY)
+    out = transport.value()
+    assert status(out) == 400 and b"<Code>MaxMessageLengthExceeded</Code>" in out
+    assert out.count(b"HTTP/1.1 ") == 1
