@@ -5,7 +5,6 @@ credential and the bucket (one database round trip), and ``handle`` runs the
 operation's handler.  Nothing here knows twisted.web.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ramod.auth import parse_auth

@@ -42,7 +42,8 @@ EntityTooSmall = _error(
 EntityTooLarge = _error(
     "EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed object size.")
 IncompleteBody = _error(
-    "IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+    "IncompleteBody", 400,
+    "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument.")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 or checksum you specified is not valid.")
