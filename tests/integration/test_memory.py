@@ -1,6 +1,6 @@
 """Memory bound: a 4 GiB PUT and GET must stream through the server, not through its RAM.
 
-Slow (minutes, 4 GiB of disk): runs only with ``RAMO_SLOW=1``.
+About 25 s and 4 GiB of disk; part of the normal run (``RAMO_SKIP_SLOW=1`` leaves it out).
 """
 
 import hashlib
@@ -14,13 +14,15 @@ from ramod_process import RamodProcess, signed_headers, unique_bucket_name
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("RAMO_SLOW") != "1", reason="set RAMO_SLOW=1"),
+    pytest.mark.skipif(os.environ.get("RAMO_SKIP_SLOW") == "1", reason="RAMO_SKIP_SLOW=1"),
     pytest.mark.timeout(1800),
 ]
 
 SIZE = 4 * 1024 ** 3
 BLOCK = 1024 * 1024
-HWM_LIMIT = 150 * 1024 * 1024
+#: the issue's bound is "~100 MiB"; an idle ramod (Python, Twisted, lxml, peewee, awscrt)
+#: already takes ~75 MiB, so this leaves ~50 MiB for everything a transfer may hold
+HWM_LIMIT = 128 * 1024 * 1024
 
 
 def generated_blocks(size, md5):
@@ -54,8 +56,8 @@ def big_server(tmp_path):
     server.stop()
 
 
-def test_4gib_put_and_get_stay_under_150mib(big_server, s3_factory):
-    """Streaming 4 GiB in and out keeps the server's peak RSS (VmHWM) under 150 MiB."""
+def test_4gib_put_and_get_stay_under_128mib(big_server, s3_factory):
+    """Streaming 4 GiB in and out keeps the server's peak RSS (VmHWM) under 128 MiB."""
     bucket = unique_bucket_name("mem")
     s3_factory(big_server).create_bucket(Bucket=bucket)
     sampler = RssSampler(big_server)
