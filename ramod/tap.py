@@ -29,8 +29,10 @@ class Options(usage.Options):
 
 def makeService(options, reactor=None):
     """Build the service tree for ``twistd ramod``."""
+    from ramod.memory import tune_allocator
     from ramod.service import RamoService
 
+    tune_allocator()
     if reactor is None:
         from twisted.internet import reactor
     return RamoService(options["parsed"], reactor)

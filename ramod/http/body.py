@@ -31,8 +31,8 @@ from ramod.s3.payload import Digests, PayloadSpec
 log = Logger(namespace="ramod.http.body")
 
 BATCH_BYTES = 1 << 20
-HIGH_WATER = 16 << 20
-LOW_WATER = 4 << 20
+HIGH_WATER = 8 << 20
+LOW_WATER = 2 << 20
 SYNC_EVERY = 128 << 20
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 

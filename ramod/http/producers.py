@@ -11,7 +11,7 @@ log = Logger(namespace="ramod.http.producers")
 
 READ_SIZE = 1024 * 1024
 #: pieces read ahead of the transport (memory per download: about this many MiB)
-READ_AHEAD = 3
+READ_AHEAD = 2
 
 
 @implementer(IPushProducer)
