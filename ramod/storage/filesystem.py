@@ -22,6 +22,7 @@ ever open ``blobs/``, so nothing half-written is visible.
 
 import fcntl
 import os
+import re
 import threading
 import uuid
 from pathlib import Path
@@ -39,9 +40,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_BLOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def _is_blob_id(name: str) -> bool:
     """Blob ids are uuid4().hex: 32 lower-case hex digits, never anything a client sent."""
-    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
+    return _BLOB_ID.fullmatch(name) is not None
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -58,8 +62,8 @@ class StagingFile:
     thread; concurrent jobs of one upload share one descriptor.
     """
 
-    def __init__(self, blob_id: str, path: Path):
-        self.blob_id, self.path = blob_id, path
+    def __init__(self, blob_id: str, path: str):
+        self.blob_id, self.file_name = blob_id, str(path)
         self._fd: int | None = None
         self._lock = threading.Lock()
         self.closed = False
@@ -69,7 +73,7 @@ class StagingFile:
             if self.closed:
                 raise ValueError("staging file already closed")
             if self._fd is None:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                self._fd = os.open(self.file_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             return self._fd
 
     def write_at(self, pieces: list, offset: int) -> None:
@@ -96,6 +100,10 @@ class StagingFile:
         fd = self._descriptor()
         os.fsync(fd)
         self.close()
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file_name)
 
     def close(self) -> None:
         with self._lock:
@@ -139,6 +147,9 @@ class BlobStore:
         self.root = Path(data_dir)
         self.staging_dir = self.root / "staging"
         self.blobs_dir = self.root / "blobs"
+        # plain strings for the per-request paths: pathlib costs more than the syscalls
+        self._staging_prefix = f"{self.staging_dir}{os.sep}"
+        self._blobs_prefix = f"{self.blobs_dir}{os.sep}"
         self._lock_fd: int | None = None
 
     def lock(self) -> None:
@@ -178,27 +189,30 @@ class BlobStore:
             _fsync_dir(self.root.parent)
 
     def blob_path(self, blob_id: str) -> Path:
+        return Path(self._blob_file(blob_id))
+
+    def _blob_file(self, blob_id: str) -> str:
         if not _is_blob_id(blob_id):
             raise ValueError(f"not a blob id: {blob_id!r}")
-        return self.blobs_dir / blob_id[:FANOUT_HEX] / blob_id
+        return f"{self._blobs_prefix}{blob_id[:FANOUT_HEX]}{os.sep}{blob_id}"
 
     def new_staging(self) -> StagingFile:
         """A fresh staging file for an incoming body (created on its first write)."""
         blob_id = uuid.uuid4().hex
-        return StagingFile(blob_id, self.staging_dir / blob_id)
+        return StagingFile(blob_id, self._staging_prefix + blob_id)
 
     def commit(self, staging: StagingFile) -> str:
         """Steps 1-2: make the staged data durable under ``blobs/``; return the blob id."""
         staging.fsync_and_close()
         _fsync_dir(self.staging_dir)  # the staging name must outlive a crash: recovery needs it
-        final = self.blob_path(staging.blob_id)
-        os.link(staging.path, final)
-        _fsync_dir(final.parent)
+        final = self._blob_file(staging.blob_id)
+        os.link(staging.file_name, final)
+        _fsync_dir(os.path.dirname(final))
         return staging.blob_id
 
     def release_staging(self, staging: StagingFile) -> None:
         """Step 4: the metadata is committed; drop the staging name."""
-        _unlink_quietly(staging.path)
+        _unlink_quietly(staging.file_name)
 
     def discard(self, staging: StagingFile) -> None:
         """Throw an upload away, whatever stage it reached before metadata commit.
@@ -207,8 +221,8 @@ class BlobStore:
         recovery then cleans up, never a blob nobody knows about.
         """
         staging.close()
-        _unlink_quietly(self.blob_path(staging.blob_id))
-        _unlink_quietly(staging.path)
+        _unlink_quietly(self._blob_file(staging.blob_id))
+        _unlink_quietly(staging.file_name)
 
     def open_blob(self, blob_id: str) -> BinaryIO:
         """Open committed data for reading (raises FileNotFoundError if removed)."""
@@ -217,7 +231,7 @@ class BlobStore:
     def open_range(self, blob_id: str, offset: int, first_size: int) -> tuple:
         """(I/O thread) open a blob for a response and read its first piece:
         ``(BlobReader, first bytes)``; FileNotFoundError if an overwrite removed it."""
-        reader = BlobReader(os.open(self.blob_path(blob_id), os.O_RDONLY))
+        reader = BlobReader(os.open(self._blob_file(blob_id), os.O_RDONLY))
         try:
             return reader, reader.read(offset, first_size) if first_size else b""
         except BaseException:
@@ -225,7 +239,7 @@ class BlobStore:
             raise
 
     def remove_blob(self, blob_id: str) -> None:
-        _unlink_quietly(self.blob_path(blob_id))
+        _unlink_quietly(self._blob_file(blob_id))
 
     def staged_ids(self) -> list:
         """Blob ids with a staging name: uploads that were in flight at a crash."""
