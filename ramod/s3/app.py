@@ -80,6 +80,7 @@ class S3App:
             if bucket is None:
                 raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
             buckets.check_access(credential, bucket, head.raw_path)
+            buckets.check_expected_owner(head.headers, bucket, head.raw_path)
         if payload is not None and payload.chunked and payload.chunked[0] and auth.seed is None:
             raise errors.InvalidRequest(
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")

@@ -25,6 +25,15 @@ def check_access(credential, bucket, resource: str) -> None:
         raise errors.AccessDenied(resource=resource)
 
 
+def check_expected_owner(headers: dict, bucket, resource: str) -> None:
+    """``x-amz-expected-bucket-owner``: refuse if the bucket belongs to someone else."""
+    expected = headers.get("x-amz-expected-bucket-owner")
+    if expected is not None and expected != owner_id(bucket.owner_name):
+        raise errors.AccessDenied(
+            "The bucket is not owned by the account named in x-amz-expected-bucket-owner.",
+            resource=resource)
+
+
 def validate_bucket_name(name: str) -> None:
     """S3's naming rules for new buckets; raise InvalidBucketName saying which one broke."""
     why = None

@@ -343,3 +343,14 @@ def test_oversized_xml_body_is_refused_midway(h):
     out = transport.value()
     assert status(out) == 400 and b"<Code>MaxMessageLengthExceeded</Code>" in out
     assert out.count(b"HTTP/1.1 ") == 1
+
+
+def test_expected_bucket_owner_is_checked(h):
+    """x-amz-expected-bucket-owner must name the bucket's owner, else 403 AccessDenied."""
+    from ramod.s3.buckets import owner_id
+    h.exchange(signed("PUT", "/bkt/owned", b"o"))
+    mine = h.exchange(signed("GET", "/bkt/owned",
+                             headers={"x-amz-expected-bucket-owner": owner_id("root")}))
+    assert status(mine) == 200
+    other = h.exchange(signed("GET", "/bkt/owned", headers={"x-amz-expected-bucket-owner": "1" * 64}))
+    assert status(other) == 403 and b"<Code>AccessDenied</Code>" in other
