@@ -56,6 +56,9 @@ class S3App:
         bucket_host = split_host(head.host, self.config.domain)
         parsed = parse_auth(head.signed_request(), self.config.region, bucket_host)
         if parsed is None:
+            # as S3 does, a missing bucket is said to be missing even to anonymous callers
+            if endpoint.bucket is not None and await self.store.get_bucket(endpoint.bucket) is None:
+                raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
             raise errors.AccessDenied("Anonymous access is not allowed: sign your requests.",
                                       resource=head.raw_path)
         payload = payload_spec(head.headers)

@@ -354,3 +354,12 @@ def test_expected_bucket_owner_is_checked(h):
     assert status(mine) == 200
     other = h.exchange(signed("GET", "/bkt/owned", headers={"x-amz-expected-bucket-owner": "1" * 64}))
     assert status(other) == 403 and b"<Code>AccessDenied</Code>" in other
+
+
+def test_anonymous_requests(h):
+    """Unsigned requests are 403 AccessDenied, or 404 NoSuchBucket for a missing bucket."""
+    anon = b"GET /bkt/k HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n\r\n"
+    out = h.exchange(anon)
+    assert status(out) == 403 and b"<Code>AccessDenied</Code>" in out
+    out = h.exchange(anon.replace(b"/bkt/k", b"/missing-bucket/k"))
+    assert status(out) == 404 and b"<Code>NoSuchBucket</Code>" in out
