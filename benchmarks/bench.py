@@ -139,6 +139,48 @@ def get_object(endpoint_port, bucket, key, buffer):
     return received, elapsed
 
 
+def small_get_latencies(port, bucket, key, stop=None, count=300):
+    """Latencies (ms) of sequential 1 KiB GETs on one keep-alive connection: ``count`` of
+    them, or as many as fit until ``stop`` is set."""
+    headers, _, _ = signed_headers("GET", f"http://127.0.0.1:{port}/{bucket}/{key}")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies = []
+    while (stop is None and len(latencies) < count) or (stop is not None and not stop.is_set()):
+        start = time.perf_counter()
+        conn.request("GET", f"/{bucket}/{key}", headers=headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - start) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"small GET failed: {response.status}")
+    conn.close()
+    return sorted(latencies)
+
+
+def percentile(sorted_values, fraction):
+    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
+
+
+def reactor_responsiveness(port, bucket, path, rows, name):
+    """Small-GET latency idle and while a big PUT streams: the reactor must keep serving."""
+    boto3_client(f"http://127.0.0.1:{port}").put_object(Bucket=bucket, Key="probe", Body=b"p" * 1024)
+    idle = small_get_latencies(port, bucket, "probe")
+    stop = threading.Event()
+    result = {}
+    prober = threading.Thread(target=lambda: result.update(
+        lat=small_get_latencies(port, bucket, "probe", stop=stop)))
+    prober.start()
+    try:
+        put_file(port, bucket, "big-during-probe.bin", path)
+    finally:
+        stop.set()
+        prober.join()
+    busy = result["lat"]
+    rows[(name, "lat_idle_p50")] = percentile(idle, 0.5)
+    rows[(name, "lat_busy_p50")] = percentile(busy, 0.5)
+    rows[(name, "lat_busy_p99")] = percentile(busy, 0.99)
+
+
 # -- small objects: many processes x threads, pre-signed requests ---------------------------------
 
 
@@ -232,6 +274,8 @@ def bench_server(name, endpoint, port, pid, args, workdir, rows, big=True):
             received, seconds = get_object(port, bucket, "big.bin", buffer)
             assert received == size, (received, size)
             rows[(name, label)] = size / 1e9 / seconds
+        if name == "ramod":
+            reactor_responsiveness(port, bucket, path, rows, name)
     for method in ("PUT", "GET"):
         ops, cpu = small_ops(port, bucket, method, args.small_count, args.concurrency,
                              args.processes, pid)
@@ -258,10 +302,15 @@ def print_table(rows, md5, args):
          "small_get_ops", ".0f", "ratio >= 10x"),
         ("  server CPU during small PUTs (cores)", "small_put_cpu", ".2f", None),
         ("  server CPU during small GETs (cores)", "small_get_cpu", ".2f", None),
+        ("1 KiB GET latency, idle, p50 (ms)", "lat_idle_p50", ".2f", None),
+        (f"  same during a {args.size_mib} MiB PUT, p50 (ms)", "lat_busy_p50", ".2f", None),
+        (f"  same during a {args.size_mib} MiB PUT, p99 (ms)", "lat_busy_p99", ".2f",
+         "reactor never blocks"),
     ]
     for label, key, spec, aim in lines:
         ramo, moto = rows.get(("ramod", key)), rows.get(("moto", key))
-        ratio = f"{ramo / moto:.1f}x" if ramo and moto and not key.endswith("_cpu") else "-"
+        ratio = (f"{ramo / moto:.1f}x" if ramo and moto and key.startswith(("small_", "put", "get"))
+                 and not key.endswith("_cpu") else "-")
         print(f"{label:<44}{fmt(('ramod', key), spec):>12}{fmt(('moto', key), spec):>12}"
               f"{ratio:>12}  {aim or ''}")
     put = rows.get(("ramod", "put_mib_s"))
