@@ -1,0 +1,1 @@
+"""Metadata in peewee models (SQLite by default, PostgreSQL for several nodes)."""

@@ -1,0 +1,1 @@
+"""The S3 operations, independent of twisted.web: one module per family, plus errors."""

@@ -1,0 +1,1 @@
+"""Object data on the filesystem."""
