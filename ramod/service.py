@@ -12,7 +12,7 @@ import sys
 
 from twisted.application import service
 from twisted.application.internet import TimerService
-from twisted.internet import defer, endpoints
+from twisted.internet import defer, endpoints, task
 from twisted.logger import Logger
 
 from ramod.http.access_log import AccessLog
@@ -26,6 +26,8 @@ from ramod.threads import Pools
 log = Logger(namespace="ramod")
 
 GARBAGE_SWEEP_SECONDS = 5.0
+#: on stop, how long requests in flight may take to finish
+DRAIN_SECONDS = 30.0
 
 
 def generate_keys() -> tuple:
@@ -49,6 +51,7 @@ class RamoService(service.MultiService):
         self.store = None
         self.app = None
         self.port = None
+        self.site = None
         self.access_log = None
         self.ready = defer.Deferred()
         TimerService(GARBAGE_SWEEP_SECONDS,
@@ -85,7 +88,8 @@ class RamoService(service.MultiService):
         self.access_log = AccessLog(cfg.access_log, self.reactor)
         self.access_log.start()
         endpoint = endpoints.serverFromString(self.reactor, cfg.listen)
-        self.port = await endpoint.listen(make_site(self.app, self.access_log))
+        self.site = make_site(self.app, self.access_log)
+        self.port = await endpoint.listen(self.site)
         bound = self.port.getHost().port
         if cfg.port_file:
             tmp = cfg.port_file.with_suffix(".tmp")
@@ -134,10 +138,22 @@ class RamoService(service.MultiService):
         except Exception:
             log.failure("sweeping unreferenced blobs failed; will retry")
 
+    async def _drain(self) -> None:
+        site = self.site
+        deadline = self.reactor.seconds() + DRAIN_SECONDS
+        if site.in_flight:
+            log.info("waiting for {n} requests in flight", n=len(site.in_flight))
+        while site.in_flight and self.reactor.seconds() < deadline:
+            await task.deferLater(self.reactor, 0.05, lambda: None)
+        if site.in_flight:
+            log.warn("stopping with {n} requests still in flight", n=len(site.in_flight))
+
     def stopService(self):
+        """Stop accepting, let requests in flight finish (up to DRAIN_SECONDS), then stop."""
         d = defer.maybeDeferred(super().stopService)
         if self.port is not None:
             d.addCallback(lambda _: self.port.stopListening())
+            d.addCallback(lambda _: defer.Deferred.fromCoroutine(self._drain()))
 
         def stop_pools(_):
             if self.access_log is not None:

@@ -60,6 +60,9 @@ class S3Request(server.Request):
         self.content = io.BytesIO()
         app = self.channel.site.app
         channel = self.channel
+        in_flight = channel.site.in_flight
+        in_flight.add(self)
+        self.notifyFinish().addBoth(lambda _: in_flight.discard(self))
         self.head = RequestHead.parse(channel._command, channel._path,
                                       self.requestHeaders.getAllRawHeaders(), self.ramo_id)
         has_body = self._has_body = length is None or length > 0
@@ -278,6 +281,8 @@ class S3Site(server.Site):
         super().__init__(S3Resource(app), timeout=self.IDLE_TIMEOUT, **kwargs)
         self.app = app
         self.access_log = access_log or AccessLog("-")
+        #: requests whose headers are in and whose response is not finished
+        self.in_flight: set = set()
         self.displayTracebacks = False
 
     def log(self, request) -> None:
