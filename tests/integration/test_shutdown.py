@@ -23,7 +23,7 @@ def test_sigterm_lets_an_upload_in_flight_finish(tmp_path, s3_factory):
         head = f"PUT /{bucket}/k HTTP/1.1\r\n" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         sock.sendall(head.encode() + body[: len(body) // 2])
-        time.sleep(0.3)
+        time.sleep(1.0)  # the server has read the headers: the request is in flight
         os.kill(server.pid, signal.SIGTERM)
         time.sleep(0.3)
         sock.sendall(body[len(body) // 2:])
