@@ -132,8 +132,7 @@ class RamoService(service.MultiService):
         try:
             ids = await self.store.garbage()
             if ids:
-                for blob_id in ids:
-                    await self.pools.run_io(self.blobs.remove_blob, blob_id)
+                await self.pools.run_io(self.blobs.remove_blobs, ids)
                 await self.store.forget_garbage(ids)
         except Exception:
             log.failure("sweeping unreferenced blobs failed; will retry")

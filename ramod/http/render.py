@@ -99,12 +99,12 @@ def write_error(request, failure, request_id: str, resource: str) -> None:
                  method=request.method, uri=request.uri, message=err.message)
     else:
         log.info("{code} for {method} {uri}", code=err.code, method=request.method, uri=request.uri)
-    body = error_body(err, resource, request_id)
-    headers = {"Content-Type": "application/xml", **err.headers}
+    if err.status == 304:  # Not Modified: the validators only, no error document
+        headers, body = dict(err.headers), b""
+    else:
+        headers = {"Content-Type": "application/xml", **err.headers}
+        body = error_body(err, resource, request_id)
     headers_only = request.method == b"HEAD" or err.status == 304
-    if err.status == 304:
-        headers = dict(err.headers)
-        body = b""
     write_response(request, Response(err.status, headers, body, headers_only=headers_only),
                    request_id)
 

@@ -108,14 +108,6 @@ def _object_row(row, bucket: str) -> ObjectInfo:
                       storage_class=row[8])
 
 
-def _object_info(row: Object, bucket: str) -> ObjectInfo:
-    return ObjectInfo(
-        bucket=bucket, key=row.key, blob_id=row.blob_id, size=row.size, etag=row.etag,
-        last_modified=_aware(row.last_modified), content_type=row.content_type,
-        headers=json.loads(row.headers), checksums=json.loads(row.checksums),
-        storage_class=row.storage_class)
-
-
 class MetadataStore:
     """Async facade over the models; ``pools.run_db`` runs each call in a transaction."""
 

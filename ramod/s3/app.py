@@ -31,7 +31,6 @@ HANDLERS = {
 _NEEDS_BUCKET = {"HeadBucket", "DeleteBucket", "GetBucketLocation", "PutObject", "GetObject",
                  "HeadObject", "DeleteObject"}
 
-
 #: reads fetch the object in the same database round trip as the credential
 _PREFETCH = {"GetObject", "HeadObject"}
 
@@ -84,7 +83,7 @@ class S3App:
                 raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
             buckets.check_access(credential, bucket, head.raw_path)
             buckets.check_expected_owner(head.headers, bucket, head.raw_path)
-        if payload is not None and payload.chunked and payload.chunked[0] and auth.seed is None:
+        if payload.chunked and payload.chunked[0] and auth.seed is None:
             raise errors.InvalidRequest(
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")
         return RequestContext(head, endpoint, credential, auth, bucket, payload,

@@ -21,7 +21,7 @@ class RequestContext:
     credential: CredentialInfo
     auth: VerifiedAuth
     bucket: BucketInfo | None
-    payload: PayloadSpec | None
+    payload: PayloadSpec
     #: GetObject/HeadObject: the object as read with the credential (None: no such key)
     prefetched: object = NOT_FETCHED
 
@@ -31,6 +31,6 @@ class RequestContext:
 
     def chunk_chain(self):
         """The aws-chunked signature chain if the body's chunks are signed, else None."""
-        if self.payload is not None and self.payload.chunked and self.payload.chunked[0]:
+        if self.payload.chunked and self.payload.chunked[0]:
             return self.auth.chunk_chain()
         return None

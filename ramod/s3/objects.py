@@ -6,13 +6,13 @@ from twisted.logger import Logger
 
 from ramod.http.conditions import check_conditions, etag_matches
 from ramod.http.dates import http_date
+from ramod.http.producers import READ_SIZE
 from ramod.http.ranges import content_range, parse_range
 from ramod.metadata import errors as meta
 from ramod.metadata.store import NewObject
 from ramod.s3 import checksums, errors
 from ramod.s3.context import NOT_FETCHED
 from ramod.s3.payload import Digests, verify_digests
-from ramod.http.producers import READ_SIZE
 from ramod.s3.response import BlobRange, Response
 
 log = Logger(namespace="ramod.s3")

@@ -241,6 +241,11 @@ class BlobStore:
     def remove_blob(self, blob_id: str) -> None:
         _unlink_quietly(self._blob_file(blob_id))
 
+    def remove_blobs(self, blob_ids: list) -> None:
+        """Remove many blob files in one I/O job (the garbage sweeper's batches)."""
+        for blob_id in blob_ids:
+            self.remove_blob(blob_id)
+
     def staged_ids(self) -> list:
         """Blob ids with a staging name: uploads that were in flight at a crash."""
         return [p.name for p in self.staging_dir.iterdir() if _is_blob_id(p.name)]
