@@ -78,6 +78,12 @@ InvalidPartOrder = _error(
     "InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 
+InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
+MalformedACLError = _error(
+    "MalformedACLError", 400,
+    "The XML you provided was not well-formed or did not validate against our published schema.")
+InvalidObjectState = _error(
+    "InvalidObjectState", 403, "The operation is not valid for the current state of the object.")
 # 403
 AccessDenied = _error("AccessDenied", 403, "Access Denied")
 InvalidAccessKeyId = _error(
@@ -98,6 +104,29 @@ NoSuchUpload = _error(
     "The specified multipart upload does not exist. The upload ID might be invalid, "
     "or the multipart upload might have been aborted or completed.")
 
+NoSuchVersion = _error(
+    "NoSuchVersion", 404, "The specified version does not exist.")
+NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist.")
+NoSuchCORSConfiguration = _error(
+    "NoSuchCORSConfiguration", 404, "The CORS configuration does not exist.")
+NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist.")
+NoSuchLifecycleConfiguration = _error(
+    "NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist.")
+NoSuchWebsiteConfiguration = _error(
+    "NoSuchWebsiteConfiguration", 404, "The specified bucket does not have a website configuration.")
+NoSuchPublicAccessBlockConfiguration = _error(
+    "NoSuchPublicAccessBlockConfiguration", 404,
+    "The public access block configuration was not found.")
+ServerSideEncryptionConfigurationNotFoundError = _error(
+    "ServerSideEncryptionConfigurationNotFoundError", 404,
+    "The server side encryption configuration was not found.")
+OwnershipControlsNotFoundError = _error(
+    "OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found.")
+ObjectLockConfigurationNotFoundError = _error(
+    "ObjectLockConfigurationNotFoundError", 404,
+    "Object Lock configuration does not exist for this bucket.")
+ReplicationConfigurationNotFoundError = _error(
+    "ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found.")
 # 405, 409, 411, 412, 416
 MethodNotAllowed = _error(
     "MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
@@ -117,6 +146,7 @@ MissingContentLength = _error(
 PreconditionFailed = _error(
     "PreconditionFailed", 412, "At least one of the preconditions you specified did not hold.")
 InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable.")
+InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable.")
 
 # 5xx
 NotImplemented = _error(  # noqa: A001 - the S3 code is literally NotImplemented
