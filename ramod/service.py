@@ -132,8 +132,8 @@ class RamoService(service.MultiService):
         try:
             ids = await self.store.garbage()
             if ids:
-                await self.pools.run_io(self.blobs.remove_blobs, ids)
-                await self.store.forget_garbage(ids)
+                removed = await self.pools.run_io(self.blobs.remove_blobs, ids)
+                await self.store.forget_garbage(removed)
         except Exception:
             log.failure("sweeping unreferenced blobs failed; will retry")
 

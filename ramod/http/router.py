@@ -26,17 +26,53 @@ acl attributes legal-hold partNumber restore retention select tagging torrent up
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One S3 operation on a bucket and key (either may be None)."""
+    """One S3 operation on a bucket and key (either may be None).
+
+    ``subresource`` names the bucket configuration a ``BucketConfig`` operation is about.
+    """
 
     operation: str
     bucket: str | None = None
     key: str | None = None
+    subresource: str | None = None
 
     @property
     def streams_body(self) -> bool:
         """Whether the request body is object data (spooled to disk, not memory)."""
         return self.operation in ("PutObject", "UploadPart")
 
+
+#: bucket configurations Ramo does not keep; ``ramod.s3.bucket_config`` answers them
+#: as S3 does for a bucket that has none
+BUCKET_CONFIGS = frozenset("""
+accelerate analytics cors encryption intelligent-tiering inventory lifecycle logging metrics
+notification object-lock ownershipControls policy policyStatus publicAccessBlock replication
+requestPayment versioning website
+""".split())
+
+#: (method, sub-resource) -> operation on a bucket; None: no sub-resource
+_BUCKET_OPERATIONS = {
+    ("PUT", None): "CreateBucket", ("HEAD", None): "HeadBucket",
+    ("DELETE", None): "DeleteBucket", ("GET", None): "ListObjects",
+    ("GET", "location"): "GetBucketLocation",
+    ("GET", "acl"): "GetBucketAcl", ("PUT", "acl"): "PutBucketAcl",
+    ("GET", "uploads"): "ListMultipartUploads", ("GET", "versions"): "ListObjectVersions",
+    ("POST", "delete"): "DeleteObjects",
+    ("GET", "tagging"): "GetBucketTagging", ("PUT", "tagging"): "PutBucketTagging",
+    ("DELETE", "tagging"): "DeleteBucketTagging",
+}
+
+#: (method, sub-resource) -> operation on an object
+_OBJECT_OPERATIONS = {
+    ("PUT", None): "PutObject", ("GET", None): "GetObject", ("HEAD", None): "HeadObject",
+    ("DELETE", None): "DeleteObject",
+    ("POST", "uploads"): "CreateMultipartUpload", ("POST", "uploadId"): "CompleteMultipartUpload",
+    ("PUT", "uploadId"): "UploadPart", ("GET", "uploadId"): "ListParts",
+    ("DELETE", "uploadId"): "AbortMultipartUpload",
+    ("GET", "acl"): "GetObjectAcl", ("PUT", "acl"): "PutObjectAcl",
+    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging",
+    ("DELETE", "tagging"): "DeleteObjectTagging",
+}
 
 def split_host(host: str, domain: str) -> str | None:
     """The bucket named by a virtual-hosted ``Host`` header, or None for path-style."""
@@ -91,35 +127,53 @@ def _unimplemented(subresources: set, path: str) -> errors.S3Error:
                                  resource=path)
 
 
+def _not_allowed(method: str, what: str, path: str) -> errors.S3Error:
+    return errors.MethodNotAllowed(f"{method} is not allowed on {what}.", resource=path)
+
+
 def _bucket_operation(method: str, bucket: str, query: dict, path: str) -> Endpoint:
     subs = BUCKET_SUBRESOURCES.intersection(query)
-    if subs == {"location"} and method == "GET":
-        return Endpoint("GetBucketLocation", bucket)
-    if subs:
+    configs = subs & BUCKET_CONFIGS
+    if configs:
+        if len(subs) > 1:
+            raise _unimplemented(subs, path)
+        if method not in ("GET", "PUT", "DELETE"):
+            raise _not_allowed(method, f"the bucket's {min(configs)} configuration", path)
+        return Endpoint("BucketConfig", bucket, subresource=min(configs))
+    if len(subs) > 1:
         raise _unimplemented(subs, path)
-    operation = {"PUT": "CreateBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket",
-                 "GET": "ListObjects"}.get(method)
+    sub = min(subs) if subs else None
+    operation = _BUCKET_OPERATIONS.get((method, sub))
     if operation is None:
-        raise errors.MethodNotAllowed(f"{method} is not allowed on a bucket.", resource=path)
-    if operation == "ListObjects":
-        raise errors.NotImplemented("Listing objects is not implemented by this server yet.",
-                                    resource=path)
+        if sub is None or any(s == sub for _, s in _BUCKET_OPERATIONS):
+            raise _not_allowed(method, "a bucket" if sub is None else f"a bucket's ?{sub}", path)
+        raise _unimplemented(subs, path)
+    if operation == "ListObjects" and query.get("list-type") == "2":
+        operation = "ListObjectsV2"
     return Endpoint(operation, bucket)
 
 
 def _object_operation(method: str, bucket: str, key: str, query: dict, headers: dict,
                       path: str) -> Endpoint:
-    subs = OBJECT_SUBRESOURCES.intersection(query)
-    if subs:
+    subs = (OBJECT_SUBRESOURCES - {"partNumber"}).intersection(query)
+    if len(subs) > 1:
         raise _unimplemented(subs, path)
+    sub = min(subs) if subs else None
     version = query.get("versionId")
     if version is not None and version != "null":
         raise errors.InvalidArgument("Invalid version id specified", resource=path,
                                      ArgumentName="versionId", ArgumentValue=version)
-    if method == "PUT" and "x-amz-copy-source" in headers:
-        raise errors.NotImplemented("CopyObject is not implemented by this server yet.", resource=path)
-    operation = {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject",
-                 "DELETE": "DeleteObject"}.get(method)
+    operation = _OBJECT_OPERATIONS.get((method, sub))
     if operation is None:
-        raise errors.MethodNotAllowed(f"{method} is not allowed on an object.", resource=path)
+        if sub is None or any(s == sub for _, s in _OBJECT_OPERATIONS):
+            raise _not_allowed(method, "an object" if sub is None else f"an object's ?{sub}", path)
+        raise _unimplemented(subs, path)
+    if operation == "UploadPart" and "partNumber" not in query:
+        raise errors.InvalidArgument("An UploadPart request needs both partNumber and uploadId.",
+                                     resource=path, ArgumentName="partNumber")
+    if "x-amz-copy-source" in headers:
+        if operation == "PutObject":
+            operation = "CopyObject"
+        elif operation == "UploadPart":
+            operation = "UploadPartCopy"
     return Endpoint(operation, bucket, key)

@@ -19,3 +19,7 @@ class BucketTaken(MetadataError):
     def __init__(self, owned_by_caller: bool):
         super().__init__("bucket exists")
         self.owned_by_caller = owned_by_caller
+
+
+class UploadMissing(MetadataError):
+    """No such multipart upload (never begun, completed or aborted)."""

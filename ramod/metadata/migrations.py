@@ -1,16 +1,47 @@
-"""Schema versioning: create or upgrade the tables, one numbered step at a time."""
+"""Schema versioning: create or upgrade the tables, one numbered step at a time.
 
-from ramod.metadata.models import ALL_MODELS, SchemaVersion
+Steps look at the columns a table really has, so they work both on a database made
+by an older ramod and on a fresh one (whose tables are created from today's models).
+"""
 
-CURRENT_VERSION = 1
+from peewee import IntegerField, TextField
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run_migrations
+
+from ramod.metadata.db import is_postgres
+from ramod.metadata.models import V1_MODELS, V2_MODELS, Bucket, Object, SchemaVersion
+
+CURRENT_VERSION = 2
 
 
 def _create_v1(db):
-    db.create_tables(ALL_MODELS, safe=True)
+    db.create_tables(V1_MODELS, safe=True)
+
+
+def _multipart_v2(db):
+    """Multipart: objects served from parts (nullable ``object.blob``), uploads, tags,
+    and keys ordered by their UTF-8 bytes on PostgreSQL too."""
+    migrator = PostgresqlMigrator(db) if is_postgres(db) else SqliteMigrator(db)
+    steps = []
+    columns = {c.name: c for c in db.get_columns(Object._meta.table_name)}
+    if not columns["blob_id"].null:
+        steps.append(migrator.drop_not_null(Object._meta.table_name, "blob_id"))
+    if "part_count" not in columns:
+        steps.append(migrator.add_column(Object._meta.table_name, "part_count",
+                                         IntegerField(null=True)))
+    if "tags" not in columns:
+        steps.append(migrator.add_column(Object._meta.table_name, "tags", TextField(null=True)))
+    if "tags" not in {c.name for c in db.get_columns(Bucket._meta.table_name)}:
+        steps.append(migrator.add_column(Bucket._meta.table_name, "tags", TextField(null=True)))
+    run_migrations(*steps)
+    db.create_tables(V2_MODELS, safe=True)
+    if is_postgres(db):
+        # S3 lists keys in UTF-8 byte order: that is the "C" collation, not the locale's
+        for table in (Object._meta.table_name, "upload"):
+            db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "key" TYPE TEXT COLLATE "C"')
 
 
 #: version -> function bringing a database from version-1 to version
-STEPS = {1: _create_v1}
+STEPS = {1: _create_v1, 2: _multipart_v2}
 
 
 def migrate(db) -> int:

@@ -40,6 +40,8 @@ class Bucket(BaseModel):
     owner = ForeignKeyField(Credential, backref="buckets", on_delete="RESTRICT")
     region = CharField(max_length=64)
     created_at = DateTimeField()
+    #: JSON {"key": "value"} of the bucket's tags, None for none
+    tags = TextField(null=True)
 
 
 class Blob(BaseModel):
@@ -51,11 +53,16 @@ class Blob(BaseModel):
 
 
 class Object(BaseModel):
-    """The current version of a key in a bucket."""
+    """The current version of a key in a bucket.
+
+    A simple object's data is one blob; a multipart object's (``blob`` None) is its
+    parts' blobs in part order, listed in ``ObjectPart``.
+    """
 
     bucket = ForeignKeyField(Bucket, backref="objects", on_delete="CASCADE")
+    #: compared by UTF-8 bytes (SQLite's BINARY collation; COLLATE "C" on PostgreSQL)
     key = TextField()
-    blob = ForeignKeyField(Blob, on_delete="RESTRICT")
+    blob = ForeignKeyField(Blob, null=True, on_delete="RESTRICT")
     size = BigIntegerField()
     etag = CharField(max_length=80)
     last_modified = DateTimeField()
@@ -65,9 +72,63 @@ class Object(BaseModel):
     #: JSON: {"CRC32": "base64", ...}
     checksums = TextField(default="{}")
     storage_class = CharField(max_length=32, default="STANDARD")
+    #: multipart objects: how many parts (None for a simple object)
+    part_count = IntegerField(null=True)
+    #: JSON {"key": "value"} of the object's tags, None for none
+    tags = TextField(null=True)
 
     class Meta:
         indexes = ((("bucket", "key"), True),)
+
+
+class ObjectPart(BaseModel):
+    """One part of a multipart object, served in place from the blob it was uploaded to."""
+
+    object = ForeignKeyField(Object, backref="parts", on_delete="CASCADE")
+    part_number = IntegerField()
+    blob = ForeignKeyField(Blob, on_delete="RESTRICT")
+    #: where the part starts in the object
+    offset = BigIntegerField()
+    size = BigIntegerField()
+    etag = CharField(max_length=80)
+    checksums = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("object", "part_number"), True),)
+
+
+class Upload(BaseModel):
+    """A multipart upload in progress: what the object will be once completed."""
+
+    upload_id = CharField(max_length=64, unique=True)
+    bucket = ForeignKeyField(Bucket, backref="uploads", on_delete="CASCADE")
+    key = TextField()
+    initiator = CharField(max_length=128)
+    initiated_at = DateTimeField()
+    content_type = TextField(null=True)
+    headers = TextField(default="{}")
+    checksum_algorithm = CharField(max_length=16, null=True)
+    checksum_type = CharField(max_length=16, null=True)
+    storage_class = CharField(max_length=32, default="STANDARD")
+    tags = TextField(null=True)
+
+    class Meta:
+        indexes = ((("bucket", "key"), False),)
+
+
+class UploadPart(BaseModel):
+    """A part uploaded to a multipart upload; uploading its number again replaces it."""
+
+    upload = ForeignKeyField(Upload, backref="parts", on_delete="CASCADE")
+    part_number = IntegerField()
+    blob = ForeignKeyField(Blob, on_delete="RESTRICT")
+    size = BigIntegerField()
+    etag = CharField(max_length=80)
+    checksums = TextField(default="{}")
+    last_modified = DateTimeField()
+
+    class Meta:
+        indexes = ((("upload", "part_number"), True),)
 
 
 class GarbageBlob(BaseModel):
@@ -76,4 +137,8 @@ class GarbageBlob(BaseModel):
     blob_id = CharField(max_length=64, primary_key=True)
 
 
-ALL_MODELS = [SchemaVersion, Credential, Bucket, Blob, Object, GarbageBlob]
+#: the tables of schema version 1, as it was created
+V1_MODELS = [SchemaVersion, Credential, Bucket, Blob, Object, GarbageBlob]
+#: tables added by schema version 2 (multipart uploads and objects served from parts)
+V2_MODELS = [ObjectPart, Upload, UploadPart]
+ALL_MODELS = V1_MODELS + V2_MODELS

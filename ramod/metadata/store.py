@@ -1,12 +1,9 @@
 """MetadataStore: every metadata query, run in the database thread pool.
 
-Public methods return Deferreds of frozen dataclasses (never models or queries), so
-nothing lazy escapes the database thread.  Each call is one transaction.
+Public methods return Deferreds of frozen dataclasses (``ramod.metadata.records``),
+never models or queries, so nothing lazy escapes the database thread.  Each call is
+one transaction.  Object and multipart queries live in their own mixins.
 """
-
-import json
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from peewee import IntegrityError, fn
 
@@ -15,72 +12,15 @@ from ramod.metadata.compiled import SqlCache
 from ramod.metadata.db import is_postgres
 from ramod.metadata.migrations import migrate
 from ramod.metadata.models import Blob, Bucket, Credential, GarbageBlob, Object
-
-
-@dataclass(frozen=True)
-class CredentialInfo:
-    id: int
-    user_name: str
-    access_key: str
-    secret_key: str
-    is_active: bool
-    is_root: bool
-
-
-@dataclass(frozen=True)
-class BucketInfo:
-    name: str
-    owner_id: int
-    owner_name: str
-    region: str
-    created_at: datetime
-    id: int = 0
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    bucket: str
-    key: str
-    blob_id: str
-    size: int
-    etag: str
-    last_modified: datetime
-    content_type: str | None = None
-    headers: dict = field(default_factory=dict)
-    checksums: dict = field(default_factory=dict)
-    storage_class: str = "STANDARD"
-
-
-@dataclass(frozen=True)
-class NewObject:
-    """What a PUT stores: the committed blob and the object's attributes."""
-
-    blob_id: str
-    size: int
-    etag: str
-    content_type: str | None
-    headers: dict
-    checksums: dict
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(dt) -> datetime:
-    """A UTC datetime from a model value or a raw SQLite/PostgreSQL column."""
-    if isinstance(dt, str):
-        dt = datetime.fromisoformat(dt)
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-def _naive(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+from ramod.metadata.object_queries import ObjectQueries
+from ramod.metadata.records import (BucketInfo, CredentialInfo, ListEntry, NewObject,  # noqa: F401
+                                    ObjectInfo, PartInfo, UploadInfo, aware, naive, utcnow)
+from ramod.metadata.upload_queries import UploadQueries
 
 
 def _bucket_info(row: Bucket) -> BucketInfo:
     return BucketInfo(row.name, row.owner_id, row.owner.user_name, row.region,
-                      _aware(row.created_at), row.id)
+                      aware(row.created_at), row.id)
 
 
 # Column lists of the compiled (hot-path) queries, and the row -> dataclass converters.
@@ -88,9 +28,6 @@ _CREDENTIAL_COLUMNS = (Credential.id, Credential.user_name, Credential.access_ke
                        Credential.secret_key, Credential.is_active, Credential.is_root)
 _BUCKET_COLUMNS = (Bucket.name, Bucket.owner, Credential.user_name, Bucket.region,
                    Bucket.created_at, Bucket.id)
-_OBJECT_COLUMNS = (Object.key, Object.blob, Object.size, Object.etag, Object.last_modified,
-                   Object.content_type, Object.headers, Object.checksums, Object.storage_class,
-                   Object.id)
 
 
 def _credential_row(row) -> CredentialInfo:
@@ -98,17 +35,10 @@ def _credential_row(row) -> CredentialInfo:
 
 
 def _bucket_row(row) -> BucketInfo:
-    return BucketInfo(row[0], row[1], row[2], row[3], _aware(row[4]), row[5])
+    return BucketInfo(row[0], row[1], row[2], row[3], aware(row[4]), row[5])
 
 
-def _object_row(row, bucket: str) -> ObjectInfo:
-    return ObjectInfo(bucket=bucket, key=row[0], blob_id=row[1], size=row[2], etag=row[3],
-                      last_modified=_aware(row[4]), content_type=row[5],
-                      headers=json.loads(row[6]), checksums=json.loads(row[7]),
-                      storage_class=row[8])
-
-
-class MetadataStore:
+class MetadataStore(ObjectQueries, UploadQueries):
     """Async facade over the models; ``pools.run_db`` runs each call in a transaction."""
 
     def __init__(self, db, pools):
@@ -155,7 +85,7 @@ class MetadataStore:
         if access_key is None:
             access_key, secret_key = make_key()
         row = Credential.create(user_name="root", access_key=access_key, secret_key=secret_key,
-                                is_active=True, is_root=True, created_at=_naive(utcnow()))
+                                is_active=True, is_root=True, created_at=naive(utcnow()))
         return self._credential_info(row), True
 
     @staticmethod
@@ -201,7 +131,7 @@ class MetadataStore:
             try:
                 with self._db.atomic():
                     row = Bucket.create(name=name, owner=owner_id, region=region,
-                                        created_at=_naive(utcnow()))
+                                        created_at=naive(utcnow()))
             except IntegrityError:
                 raise errors.BucketTaken(False)
             return _bucket_info(row)
@@ -239,102 +169,10 @@ class MetadataStore:
                 raise errors.BucketMissing(name)
             if Object.select().where(Object.bucket == row.id).exists():
                 raise errors.BucketHasObjects(name)
+            garbage = self._drop_bucket_uploads(row.id)
             row.delete_instance()
+            return garbage
         return self._run(q)
-
-    # -- objects --------------------------------------------------------------------------
-
-    def get_object(self, bucket: BucketInfo, key: str):
-        """ObjectInfo or None."""
-        return self._run(self._select_object, bucket, key, False)
-
-    def _select_object(self, bucket: BucketInfo, key: str, for_update: bool):
-        """(ObjectInfo, row id) of the current version, or None (database thread)."""
-        name = "object_for_update" if for_update else "object"
-
-        def build(bucket_id, key_):
-            query = Object.select(*_OBJECT_COLUMNS).where(
-                (Object.bucket == bucket_id) & (Object.key == key_))
-            return self._lock(query) if for_update else query
-        row = self._sql.one(name, build, (bucket.id, key))
-        if row is None:
-            return None
-        return (_object_row(row, bucket.name), row[9]) if for_update else _object_row(row, bucket.name)
-
-    def put_object(self, bucket: BucketInfo, key: str, new: NewObject, precondition=None):
-        """Point ``key`` at the new blob; return (ObjectInfo, [garbage blob ids]).
-
-        :param precondition: called in the transaction with the current ObjectInfo (or
-            None); raising aborts the write.
-        :raises BucketMissing: the bucket was deleted meanwhile.
-        """
-        return self._run(self._put_object, bucket, key, new, precondition)
-
-    def _put_object(self, bucket, key, new, precondition):
-        now = _naive(utcnow())
-        headers, sums = json.dumps(new.headers), json.dumps(new.checksums)
-        if not self._sql.one("bucket_exists_for_update", lambda bid: self._lock(
-                Bucket.select(Bucket.id).where(Bucket.id == bid)), (bucket.id,)):
-            raise errors.BucketMissing(bucket.name)
-        self._sql.execute("insert_blob", lambda bid, size, refs: Blob.insert(
-            blob_id=bid, size=size, refcount=refs), (new.blob_id, new.size, 1))
-        found = self._select_object(bucket, key, True)
-        if precondition is not None:
-            precondition(found[0] if found else None)
-        if found is None:
-            try:
-                # a savepoint: on PostgreSQL another node's first write of this key can
-                # commit between our SELECT ... FOR UPDATE (which locked nothing) and here
-                with self._db.atomic():
-                    self._sql.execute("insert_object", lambda *v: Object.insert(
-                        bucket=v[0], key=v[1], blob=v[2], size=v[3], etag=v[4],
-                        last_modified=v[5], content_type=v[6], headers=v[7], checksums=v[8],
-                        storage_class=v[9]),
-                        (bucket.id, key, new.blob_id, new.size, new.etag, now, new.content_type,
-                         headers, sums, "STANDARD"))
-            except IntegrityError:
-                found = self._select_object(bucket, key, True)
-                if found is None:
-                    raise
-                if precondition is not None:
-                    precondition(found[0])
-        if found is None:
-            garbage = []
-        else:
-            old = found[0]
-            self._sql.execute("update_object", lambda *v: Object.update(
-                blob=v[0], size=v[1], etag=v[2], last_modified=v[3], content_type=v[4],
-                headers=v[5], checksums=v[6], storage_class=v[7]).where(Object.id == v[8]),
-                (new.blob_id, new.size, new.etag, now, new.content_type, headers, sums,
-                 "STANDARD", found[1]))
-            garbage = self._release_blob(old.blob_id)
-        info = ObjectInfo(bucket.name, key, new.blob_id, new.size, new.etag, _aware(now),
-                          new.content_type, new.headers, new.checksums)
-        return info, garbage
-
-    def delete_object(self, bucket: BucketInfo, key: str):
-        """Remove ``key``; return the garbage blob ids (empty if the key was absent)."""
-        def q():
-            found = self._select_object(bucket, key, True)
-            if found is None:
-                return []
-            self._sql.execute("delete_object", lambda oid: Object.delete().where(
-                Object.id == oid), (found[1],))
-            return self._release_blob(found[0].blob_id)
-        return self._run(q)
-
-    def _release_blob(self, blob_id: str) -> list:
-        self._sql.execute("blob_decref", lambda one, bid: Blob.update(
-            refcount=Blob.refcount - one).where(Blob.blob_id == bid), (1, blob_id))
-        row = self._sql.one("blob_refcount", lambda bid: Blob.select(Blob.refcount).where(
-            Blob.blob_id == bid), (blob_id,))
-        if row is None or row[0] > 0:
-            return []
-        self._sql.execute("blob_delete", lambda bid: Blob.delete().where(Blob.blob_id == bid),
-                          (blob_id,))
-        self._sql.execute("garbage_insert", lambda bid: GarbageBlob.insert(
-            blob_id=bid).on_conflict_ignore(), (blob_id,))
-        return [blob_id]
 
     # -- blob bookkeeping -----------------------------------------------------------------
 

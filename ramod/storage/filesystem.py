@@ -25,8 +25,11 @@ import os
 import re
 import threading
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
+
+from ramod.storage.reader import SegmentReader
 
 FANOUT_HEX = 2
 MAX_IOVECS = 512  # below the kernel's IOV_MAX (1024 on Linux)
@@ -112,27 +115,6 @@ class StagingFile:
             self.closed = True
 
 
-class BlobReader:
-    """An open blob for one response: positional reads, closed once no read is running."""
-
-    def __init__(self, fd: int):
-        self._fd = fd
-        self._lock = threading.Lock()
-
-    def read(self, offset: int, size: int) -> bytes:
-        """(I/O thread) ``size`` bytes at ``offset``; fewer only at the end of the file."""
-        with self._lock:
-            if self._fd is None:
-                raise ValueError("blob reader closed")
-            return os.pread(self._fd, size, offset)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
-
 class DataDirInUse(Exception):
     """Another ramod holds this data directory's staging area."""
 
@@ -151,6 +133,9 @@ class BlobStore:
         self._staging_prefix = f"{self.staging_dir}{os.sep}"
         self._blobs_prefix = f"{self.blobs_dir}{os.sep}"
         self._lock_fd: int | None = None
+        #: blob id -> readers holding it open; a pinned blob's file is not removed yet
+        self._pins: Counter = Counter()
+        self._pins_lock = threading.Lock()
 
     def lock(self) -> None:
         """Take the staging area for this process alone.
@@ -189,9 +174,9 @@ class BlobStore:
             _fsync_dir(self.root.parent)
 
     def blob_path(self, blob_id: str) -> Path:
-        return Path(self._blob_file(blob_id))
+        return Path(self.blob_file(blob_id))
 
-    def _blob_file(self, blob_id: str) -> str:
+    def blob_file(self, blob_id: str) -> str:
         if not _is_blob_id(blob_id):
             raise ValueError(f"not a blob id: {blob_id!r}")
         return f"{self._blobs_prefix}{blob_id[:FANOUT_HEX]}{os.sep}{blob_id}"
@@ -205,7 +190,7 @@ class BlobStore:
         """Steps 1-2: make the staged data durable under ``blobs/``; return the blob id."""
         staging.fsync_and_close()
         _fsync_dir(self.staging_dir)  # the staging name must outlive a crash: recovery needs it
-        final = self._blob_file(staging.blob_id)
+        final = self.blob_file(staging.blob_id)
         os.link(staging.file_name, final)
         _fsync_dir(os.path.dirname(final))
         return staging.blob_id
@@ -221,30 +206,52 @@ class BlobStore:
         recovery then cleans up, never a blob nobody knows about.
         """
         staging.close()
-        _unlink_quietly(self._blob_file(staging.blob_id))
+        _unlink_quietly(self.blob_file(staging.blob_id))
         _unlink_quietly(staging.file_name)
 
     def open_blob(self, blob_id: str) -> BinaryIO:
         """Open committed data for reading (raises FileNotFoundError if removed)."""
         return open(self.blob_path(blob_id), "rb", buffering=0)
 
-    def open_range(self, blob_id: str, offset: int, first_size: int) -> tuple:
-        """(I/O thread) open a blob for a response and read its first piece:
-        ``(BlobReader, first bytes)``; FileNotFoundError if an overwrite removed it."""
-        reader = BlobReader(os.open(self._blob_file(blob_id), os.O_RDONLY))
+    def open_segments(self, segments: list, offset: int, first_size: int) -> tuple:
+        """(I/O thread) open an object's ``(blob_id, size)`` segments for a response and
+        read its first piece: ``(SegmentReader, first bytes)``.
+
+        The blobs are pinned first, then checked: FileNotFoundError means an overwrite
+        removed one before the pin (the caller reads the metadata again).
+        """
+        with self._pins_lock:
+            self._pins.update(blob_id for blob_id, _ in segments)
+        reader = SegmentReader(self, segments)
         try:
+            opened = reader.open_first(offset)
+            for index, (blob_id, _) in enumerate(segments):
+                if index != opened and not os.path.exists(self.blob_file(blob_id)):
+                    raise FileNotFoundError(blob_id)
             return reader, reader.read(offset, first_size) if first_size else b""
         except BaseException:
             reader.close()
             raise
 
-    def remove_blob(self, blob_id: str) -> None:
-        _unlink_quietly(self._blob_file(blob_id))
+    def unpin(self, blob_ids: list) -> None:
+        with self._pins_lock:
+            self._pins.subtract(blob_ids)
+            for blob_id in blob_ids:
+                if self._pins[blob_id] <= 0:
+                    del self._pins[blob_id]
 
-    def remove_blobs(self, blob_ids: list) -> None:
-        """Remove many blob files in one I/O job (the garbage sweeper's batches)."""
-        for blob_id in blob_ids:
-            self.remove_blob(blob_id)
+    def remove_blob(self, blob_id: str) -> bool:
+        """Remove an unreferenced blob's file unless a reader still has it pinned
+        (then False: the garbage sweeper tries again later)."""
+        with self._pins_lock:  # held over the unlink: a reader must not pin in between
+            if blob_id in self._pins:
+                return False
+            _unlink_quietly(self.blob_file(blob_id))
+        return True
+
+    def remove_blobs(self, blob_ids: list) -> list:
+        """Remove many blob files in one I/O job; return the ids actually removed."""
+        return [blob_id for blob_id in blob_ids if self.remove_blob(blob_id)]
 
     def staged_ids(self) -> list:
         """Blob ids with a staging name: uploads that were in flight at a crash."""

@@ -66,6 +66,42 @@ ROUTES = [
     # x-amz-copy-source only matters on PUT
     ("GET", "localhost", "/bkt/key", {}, {"x-amz-copy-source": "/other/key"},
      Endpoint("GetObject", "bkt", "key")),
+    ("PUT", "localhost", "/bkt/key", {}, {"x-amz-copy-source": "/other/key"},
+     Endpoint("CopyObject", "bkt", "key")),
+    # listing, batch delete, ACLs and tagging of buckets
+    ("GET", "localhost", "/bkt", {}, {}, Endpoint("ListObjects", "bkt")),
+    ("GET", "localhost", "/bkt", {"list-type": "2", "prefix": "a"}, {},
+     Endpoint("ListObjectsV2", "bkt")),
+    ("GET", "bkt." + DOMAIN, "/", {"versions": ""}, {}, Endpoint("ListObjectVersions", "bkt")),
+    ("GET", "localhost", "/bkt", {"uploads": ""}, {}, Endpoint("ListMultipartUploads", "bkt")),
+    ("POST", "localhost", "/bkt", {"delete": ""}, {}, Endpoint("DeleteObjects", "bkt")),
+    ("GET", "localhost", "/bkt", {"acl": ""}, {}, Endpoint("GetBucketAcl", "bkt")),
+    ("PUT", "localhost", "/bkt", {"acl": ""}, {}, Endpoint("PutBucketAcl", "bkt")),
+    ("DELETE", "localhost", "/bkt", {"tagging": ""}, {}, Endpoint("DeleteBucketTagging", "bkt")),
+    # bucket configurations Ramo does not keep
+    ("GET", "localhost", "/bkt", {"versioning": ""}, {},
+     Endpoint("BucketConfig", "bkt", subresource="versioning")),
+    ("PUT", "bkt." + DOMAIN, "/", {"website": ""}, {},
+     Endpoint("BucketConfig", "bkt", subresource="website")),
+    ("DELETE", "localhost", "/bkt", {"cors": ""}, {},
+     Endpoint("BucketConfig", "bkt", subresource="cors")),
+    # multipart uploads, ACLs and tagging of objects
+    ("POST", "localhost", "/bkt/key", {"uploads": ""}, {},
+     Endpoint("CreateMultipartUpload", "bkt", "key")),
+    ("PUT", "localhost", "/bkt/key", {"partNumber": "1", "uploadId": "x"}, {},
+     Endpoint("UploadPart", "bkt", "key")),
+    ("PUT", "localhost", "/bkt/key", {"partNumber": "1", "uploadId": "x"},
+     {"x-amz-copy-source": "b/k"}, Endpoint("UploadPartCopy", "bkt", "key")),
+    ("POST", "localhost", "/bkt/key", {"uploadId": "x"}, {},
+     Endpoint("CompleteMultipartUpload", "bkt", "key")),
+    ("GET", "localhost", "/bkt/key", {"uploadId": "x", "max-parts": "2"}, {},
+     Endpoint("ListParts", "bkt", "key")),
+    ("DELETE", "localhost", "/bkt/key", {"uploadId": "x"}, {},
+     Endpoint("AbortMultipartUpload", "bkt", "key")),
+    ("GET", "localhost", "/bkt/key", {"partNumber": "2"}, {}, Endpoint("GetObject", "bkt", "key")),
+    ("GET", "localhost", "/bkt/key", {"acl": ""}, {}, Endpoint("GetObjectAcl", "bkt", "key")),
+    ("PUT", "localhost", "/bkt/key", {"tagging": ""}, {},
+     Endpoint("PutObjectTagging", "bkt", "key")),
 ]
 
 
@@ -91,25 +127,18 @@ ERRORS = [
     ("PATCH", "localhost", "/bkt", {}, {}, errors.MethodNotAllowed, 405),
     ("POST", "localhost", "/bkt/key", {}, {}, errors.MethodNotAllowed, 405),
     ("OPTIONS", "bkt." + DOMAIN, "/key", {}, {}, errors.MethodNotAllowed, 405),
-    # what this server does not serve yet
-    ("GET", "localhost", "/bkt", {}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt", {"website": ""}, {}, errors.NotImplemented, 501),
-    ("PUT", "bkt." + DOMAIN, "/", {"website": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt", {"acl": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt", {"uploads": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt", {"versioning": ""}, {}, errors.NotImplemented, 501),
-    ("POST", "localhost", "/bkt", {"delete": ""}, {}, errors.NotImplemented, 501),
-    ("PUT", "localhost", "/bkt", {"location": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt", {"location": "", "acl": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt/key", {"acl": ""}, {}, errors.NotImplemented, 501),
-    ("PUT", "localhost", "/bkt/key", {"acl": ""}, {}, errors.NotImplemented, 501),
-    ("GET", "localhost", "/bkt/key", {"tagging": ""}, {}, errors.NotImplemented, 501),
-    ("POST", "localhost", "/bkt/key", {"uploads": ""}, {}, errors.NotImplemented, 501),
-    ("PUT", "localhost", "/bkt/key", {"partNumber": "1", "uploadId": "x"}, {},
-     errors.NotImplemented, 501),
+    # what this server does not serve
     ("GET", "bkt." + DOMAIN, "/key", {"attributes": ""}, {}, errors.NotImplemented, 501),
-    ("PUT", "localhost", "/bkt/key", {}, {"x-amz-copy-source": "/other/key"},
-     errors.NotImplemented, 501),
+    ("GET", "localhost", "/bkt/key", {"torrent": ""}, {}, errors.NotImplemented, 501),
+    ("GET", "localhost", "/bkt", {"location": "", "acl": ""}, {}, errors.NotImplemented, 501),
+    # sub-resources with the wrong method
+    ("PUT", "localhost", "/bkt", {"location": ""}, {}, errors.MethodNotAllowed, 405),
+    ("POST", "localhost", "/bkt", {"website": ""}, {}, errors.MethodNotAllowed, 405),
+    ("GET", "localhost", "/bkt", {"delete": ""}, {}, errors.MethodNotAllowed, 405),
+    ("POST", "localhost", "/bkt/key", {"acl": ""}, {}, errors.MethodNotAllowed, 405),
+    ("PUT", "localhost", "/bkt/key", {"uploads": ""}, {}, errors.MethodNotAllowed, 405),
+    # an UploadPart without its part number
+    ("PUT", "localhost", "/bkt/key", {"uploadId": "x"}, {}, errors.InvalidArgument, 400),
     # versions other than "null" do not exist here
     ("GET", "localhost", "/bkt/key", {"versionId": "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"}, {},
      errors.InvalidArgument, 400),
@@ -144,9 +173,9 @@ def test_invalid_version_id_names_the_argument():
 def test_unimplemented_names_the_sub_resource():
     """NotImplemented names the sub-resource and the resource it was asked of."""
     with pytest.raises(errors.NotImplemented) as caught:
-        route("GET", "localhost", "/bkt", {"website": ""})
-    assert "website" in caught.value.message
-    assert caught.value.resource == "/bkt"
+        route("GET", "localhost", "/bkt/k", {"torrent": ""})
+    assert "torrent" in caught.value.message
+    assert caught.value.resource == "/bkt/k"
 
 
 @pytest.mark.parametrize("style, host, prefix", [

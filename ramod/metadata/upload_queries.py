@@ -1,0 +1,178 @@
+"""Multipart upload queries (database thread).
+
+Each uploaded part holds one reference to its blob.  Completing an upload hands the
+chosen parts' references over to the new object's ``ObjectPart`` rows (no data is
+copied, no reference count changes) and releases the parts left out; aborting
+releases them all.  The upload row is locked (SELECT ... FOR UPDATE on PostgreSQL,
+SQLite serialises writers) by every change, so racing part uploads, completes and
+aborts are applied one after the other and the loser sees ``UploadMissing``.
+"""
+
+import json
+from datetime import datetime
+
+from ramod.metadata import errors
+from ramod.metadata.models import Blob, Upload, UploadPart
+from ramod.metadata.records import (PartInfo, UploadInfo, aware, dump_json, load_json, naive,
+                                    utcnow)
+
+
+def _upload_info(row: Upload, bucket_name: str) -> UploadInfo:
+    return UploadInfo(row.upload_id, bucket_name, row.key, row.initiator,
+                      aware(row.initiated_at), row.content_type, json.loads(row.headers),
+                      row.checksum_algorithm, row.checksum_type, row.storage_class,
+                      load_json(row.tags), row.id)
+
+
+def _part_info(row: UploadPart) -> PartInfo:
+    return PartInfo(row.part_number, row.blob_id, row.size, row.etag, json.loads(row.checksums),
+                    0, aware(row.last_modified))
+
+
+class UploadQueries:
+    """Mixed into MetadataStore: needs ``_run``, ``_lock``, ``_check_bucket``,
+    ``_replace_object``, ``_retain_blob`` and ``_release_blob``."""
+
+    def create_upload(self, bucket, info: UploadInfo):
+        def q():
+            self._check_bucket(bucket)
+            Upload.create(upload_id=info.upload_id, bucket=bucket.id, key=info.key,
+                          initiator=info.initiator, initiated_at=naive(info.initiated_at),
+                          content_type=info.content_type, headers=json.dumps(info.headers),
+                          checksum_algorithm=info.checksum_algorithm,
+                          checksum_type=info.checksum_type, storage_class=info.storage_class,
+                          tags=dump_json(info.tags))
+        return self._run(q)
+
+    def _locked_upload(self, bucket, key: str, upload_id: str) -> Upload:
+        row = self._lock(Upload.select().where(
+            (Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
+            & (Upload.key == key))).first()
+        if row is None:
+            raise errors.UploadMissing(upload_id)
+        return row
+
+    def get_upload(self, bucket, key: str, upload_id: str):
+        """UploadInfo or None."""
+        def q():
+            row = Upload.get_or_none((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
+                                     & (Upload.key == key))
+            return None if row is None else _upload_info(row, bucket.name)
+        return self._run(q)
+
+    def put_part(self, bucket, key: str, upload_id: str, part: PartInfo, new_blob: bool):
+        """Record a part (replacing one of the same number); return [garbage blob ids].
+
+        :param new_blob: the blob was just committed (its row is created here); else it
+            is an existing blob shared with a copy source, whose count goes up.
+        :raises UploadMissing: the upload was completed or aborted meanwhile.
+        """
+        def q():
+            upload = self._locked_upload(bucket, key, upload_id)
+            if new_blob:
+                Blob.insert(blob_id=part.blob_id, size=part.size, refcount=1).execute()
+            else:
+                self._retain_blob(part.blob_id)
+            old = UploadPart.get_or_none((UploadPart.upload == upload.id)
+                                         & (UploadPart.part_number == part.number))
+            garbage = []
+            if old is not None:
+                old.delete_instance()
+                garbage = self._release_blob(old.blob_id)
+            UploadPart.create(upload=upload.id, part_number=part.number, blob=part.blob_id,
+                              size=part.size, etag=part.etag, checksums=json.dumps(part.checksums),
+                              last_modified=naive(utcnow()))
+            return garbage
+        return self._run(q)
+
+    def list_parts(self, bucket, key: str, upload_id: str, after: int, limit: int):
+        """(UploadInfo, parts numbered above ``after``, at most ``limit``); UploadMissing."""
+        def q():
+            row = Upload.get_or_none((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
+                                     & (Upload.key == key))
+            if row is None:
+                raise errors.UploadMissing(upload_id)
+            parts = (UploadPart.select().where((UploadPart.upload == row.id)
+                                               & (UploadPart.part_number > after))
+                     .order_by(UploadPart.part_number).limit(limit))
+            return _upload_info(row, bucket.name), [_part_info(p) for p in parts]
+        return self._run(q)
+
+    def list_uploads(self, bucket, prefix: str, key_marker: str, upload_id_marker: str,
+                     limit: int):
+        """Uploads in (key, initiation) order after the markers, at most ``limit``."""
+        def q():
+            query = Upload.select().where(Upload.bucket == bucket.id)
+            if prefix:
+                query = query.where(Upload.key.startswith(prefix))
+            if key_marker:
+                after = Upload.key > key_marker
+                marker_row = upload_id_marker and Upload.get_or_none(
+                    (Upload.upload_id == upload_id_marker) & (Upload.bucket == bucket.id)
+                    & (Upload.key == key_marker))
+                if marker_row:
+                    after |= (Upload.key == key_marker) & (Upload.id > marker_row.id)
+                query = query.where(after)
+            query = query.order_by(Upload.key, Upload.id).limit(limit)
+            return [_upload_info(row, bucket.name) for row in query]
+        return self._run(q)
+
+    def complete_upload(self, bucket, key: str, upload_id: str, finish, precondition=None):
+        """Turn the upload into the object ``key``, serving its parts in place.
+
+        :param finish: called in the transaction with (UploadInfo, {number: PartInfo});
+            returns the NewObject (whose ``parts`` are the chosen ones) or raises.
+        :return: (ObjectInfo, [garbage blob ids]).
+        :raises UploadMissing: no such upload (completed or aborted by someone else).
+        """
+        def q():
+            self._check_bucket(bucket)
+            row = self._locked_upload(bucket, key, upload_id)
+            parts = {p.part_number: _part_info(p)
+                     for p in UploadPart.select().where(UploadPart.upload == row.id)}
+            new = finish(_upload_info(row, bucket.name), parts)
+            info, garbage = self._replace_object(bucket, key, new, precondition)
+            chosen = {p.blob_id for p in new.parts}
+            UploadPart.delete().where(UploadPart.upload == row.id).execute()
+            row.delete_instance()
+            for part in parts.values():
+                if part.blob_id not in chosen:
+                    garbage += self._release_blob(part.blob_id)
+            return info, garbage
+        return self._run(q)
+
+    def abort_upload(self, bucket, key: str, upload_id: str):
+        """Forget the upload and release its parts; return [garbage blob ids]."""
+        def q():
+            return self._drop_upload(self._locked_upload(bucket, key, upload_id))
+        return self._run(q)
+
+    def _drop_upload(self, row: Upload) -> list:
+        parts = list(UploadPart.select(UploadPart.blob).where(UploadPart.upload == row.id))
+        UploadPart.delete().where(UploadPart.upload == row.id).execute()
+        row.delete_instance()
+        garbage = []
+        for part in parts:
+            garbage += self._release_blob(part.blob_id)
+        return garbage
+
+    def abort_uploads_before(self, cutoff: datetime, limit: int = 100):
+        """Abort uploads initiated before ``cutoff`` (abandoned); return [garbage blob ids]."""
+        def q():
+            garbage = []
+            for row in self._lock(Upload.select().where(
+                    Upload.initiated_at < naive(cutoff)).limit(limit)):
+                garbage += self._drop_upload(row)
+            return garbage
+        return self._run(q)
+
+    def _drop_bucket_uploads(self, bucket_id: int) -> list:
+        garbage = []
+        for row in self._lock(Upload.select().where(Upload.bucket == bucket_id)):
+            garbage += self._drop_upload(row)
+        return garbage
+
+    def count_uploads(self):
+        def q():
+            return Upload.select().count()
+        return self._run(q)

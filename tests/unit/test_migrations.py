@@ -1,0 +1,60 @@
+"""Schema upgrades keep every row: a version-1 database is brought to the current version."""
+
+from pathlib import Path
+
+import pytest
+from peewee import SqliteDatabase
+
+from ramod.metadata.db import SQLITE_PRAGMAS, database_proxy
+from ramod.metadata.migrations import CURRENT_VERSION, migrate
+from ramod.metadata.models import Object, ObjectPart, SchemaVersion, Upload, UploadPart
+
+V1_SQL = (Path(__file__).parent / "schema_v1_sqlite.sql").read_text()
+
+
+@pytest.fixture
+def v1_db(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "meta.db"), pragmas=SQLITE_PRAGMAS)
+    database_proxy.initialize(db)
+    sql = "\n".join(line for line in V1_SQL.splitlines() if not line.startswith("--"))
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute_sql(statement)
+    db.execute_sql("INSERT INTO schemaversion (version) VALUES (1)")
+    db.execute_sql("INSERT INTO credential VALUES (1, 'root', 'AK', 'SK', 1, 1, '2026-01-01')")
+    db.execute_sql("INSERT INTO bucket VALUES (1, 'b', 1, 'us-east-1', '2026-01-01')")
+    db.execute_sql("INSERT INTO blob VALUES ('x' , 3, 1)")
+    db.execute_sql("INSERT INTO object VALUES (1, 1, 'k', 'x', 3, '\"e\"', '2026-01-01', "
+                   "'text/plain', '{}', '{}', 'STANDARD')")
+    yield db
+    db.close()
+
+
+def test_upgrade_from_v1_keeps_objects_and_adds_multipart(v1_db):
+    assert migrate(v1_db) == 1
+    assert SchemaVersion.get().version == CURRENT_VERSION
+    row = Object.get()
+    assert (row.key, row.blob_id, row.size, row.part_count, row.tags) == ("k", "x", 3, None, None)
+    columns = {c.name: c for c in v1_db.get_columns("object")}
+    assert columns["blob_id"].null
+    assert {"objectpart", "upload", "uploadpart"} <= set(v1_db.get_tables())
+    unique = [i for i in v1_db.get_indexes("object") if i.unique]
+    assert [i.columns for i in unique] == [["bucket_id", "key"]]
+    # the upgraded tables take what version 2 writes
+    Object.create(bucket=1, key="mp", blob=None, size=0, etag='"e-1"', last_modified="2026-01-02",
+                  part_count=1)
+    assert ObjectPart.select().count() == Upload.select().count() == UploadPart.select().count() == 0
+
+
+def test_migrating_twice_changes_nothing(v1_db):
+    migrate(v1_db)
+    assert migrate(v1_db) == CURRENT_VERSION
+    assert Object.select().count() == 1
+
+
+def test_fresh_database_gets_the_current_schema(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "fresh.db"), pragmas=SQLITE_PRAGMAS)
+    database_proxy.initialize(db)
+    assert migrate(db) == 0
+    assert {c.name for c in db.get_columns("object")} >= {"part_count", "tags", "blob_id"}
+    assert SchemaVersion.get().version == CURRENT_VERSION
