@@ -24,6 +24,7 @@ DEFAULTS = {
     "max-object-size": str(5 * 1024**3),
     "io-threads": "16",
     "access-log": "",
+    "multipart-max-age": str(7 * 24 * 3600),
 }
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -43,6 +44,8 @@ class Config:
     max_object_size: int
     io_threads: int
     access_log: str
+    #: seconds after which an unfinished multipart upload is aborted and its parts freed
+    multipart_max_age: int
     root_access_key: str | None
     root_secret_key: str | None
 
@@ -77,6 +80,7 @@ class Config:
             max_object_size=_positive_int("max-object-size", values["max-object-size"]),
             io_threads=_positive_int("io-threads", values["io-threads"]),
             access_log=_access_log(values["access-log"], data_dir),
+            multipart_max_age=_positive_int("multipart-max-age", values["multipart-max-age"]),
             root_access_key=access,
             root_secret_key=secret,
         )

@@ -9,6 +9,7 @@ import os
 import secrets
 import string
 import sys
+from datetime import datetime, timezone
 
 from twisted.application import service
 from twisted.application.internet import TimerService
@@ -123,13 +124,17 @@ class RamoService(service.MultiService):
         log.info("listening on {url}", url=url)
 
     async def sweep_garbage(self):
-        """Remove files of blobs no object references any more, and forget them.
+        """Abort abandoned multipart uploads; remove files of blobs no object references
+        any more, and forget them.
 
         Errors are logged, never raised: a raising call would stop the timer for good.
         """
         if self.store is None:
             return
         try:
+            cutoff = datetime.fromtimestamp(self.reactor.seconds() - self.config.multipart_max_age,
+                                            timezone.utc)
+            await self.store.abort_uploads_before(cutoff)
             ids = await self.store.garbage()
             if ids:
                 removed = await self.pools.run_io(self.blobs.remove_blobs, ids)

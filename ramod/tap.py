@@ -19,6 +19,8 @@ class Options(usage.Options):
         ["max-skew", None, None, "Allowed clock skew of signed requests, seconds [default: 900]"],
         ["max-object-size", None, None, "Largest single PUT in bytes [default: 5 GiB]"],
         ["io-threads", None, None, "Threads for disk writes, fsync and hashing [default: 16]"],
+        ["multipart-max-age", None, None,
+         "Abort multipart uploads left unfinished this many seconds [default: 604800, 7 days]"],
         ["access-log", None, None,
          "Access log file, '-' for the twistd log, 'off' for none [default: <data-dir>/access.log]"],
     ]

@@ -23,3 +23,7 @@ class BucketTaken(MetadataError):
 
 class UploadMissing(MetadataError):
     """No such multipart upload (never begun, completed or aborted)."""
+
+
+class BlobMissing(MetadataError):
+    """A blob to be shared is gone (its object was overwritten meanwhile)."""

@@ -212,8 +212,11 @@ class ObjectQueries:
     # -- blob references --------------------------------------------------------------------
 
     def _retain_blob(self, blob_id: str) -> None:
-        self._sql.execute("blob_incref", lambda one, bid: Blob.update(
+        """Take one more reference; BlobMissing if the blob is gone."""
+        cursor = self._sql.execute("blob_incref", lambda one, bid: Blob.update(
             refcount=Blob.refcount + one).where(Blob.blob_id == bid), (1, blob_id))
+        if cursor.rowcount != 1:
+            raise errors.BlobMissing(blob_id)
 
     def _release_blob(self, blob_id: str) -> list:
         self._sql.execute("blob_decref", lambda one, bid: Blob.update(

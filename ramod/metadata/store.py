@@ -14,7 +14,8 @@ from ramod.metadata.migrations import migrate
 from ramod.metadata.models import Blob, Bucket, Credential, GarbageBlob, Object
 from ramod.metadata.object_queries import ObjectQueries
 from ramod.metadata.records import (BucketInfo, CredentialInfo, ListEntry, NewObject,  # noqa: F401
-                                    ObjectInfo, PartInfo, UploadInfo, aware, naive, utcnow)
+                                    ObjectInfo, PartInfo, UploadInfo, aware, dump_json, load_json,
+                                    naive, utcnow)
 from ramod.metadata.upload_queries import UploadQueries
 
 
@@ -172,6 +173,18 @@ class MetadataStore(ObjectQueries, UploadQueries):
             garbage = self._drop_bucket_uploads(row.id)
             row.delete_instance()
             return garbage
+        return self._run(q)
+
+    def get_bucket_tags(self, bucket: BucketInfo):
+        """The bucket's tags (dict) or None."""
+        def q():
+            row = Bucket.select(Bucket.tags).where(Bucket.id == bucket.id).first()
+            return None if row is None else load_json(row.tags)
+        return self._run(q)
+
+    def set_bucket_tags(self, bucket: BucketInfo, tags: dict | None):
+        def q():
+            Bucket.update(tags=dump_json(tags)).where(Bucket.id == bucket.id).execute()
         return self._run(q)
 
     # -- blob bookkeeping -----------------------------------------------------------------

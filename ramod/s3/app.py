@@ -5,12 +5,13 @@ credential and the bucket (one database round trip), and ``handle`` runs the
 operation's handler.  Nothing here knows twisted.web.
 """
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from ramod.auth import parse_auth
 from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
-from ramod.s3 import buckets, errors, objects
+from ramod.s3 import buckets, copy, errors, list_objects, multipart, objects, subresources
 from ramod.s3.context import NOT_FETCHED, RequestContext
 from ramod.s3.payload import digest_bytes, payload_spec, verify_digests
 
@@ -21,15 +22,38 @@ HANDLERS = {
     "HeadBucket": buckets.handle_head_bucket,
     "DeleteBucket": buckets.handle_delete_bucket,
     "GetBucketLocation": buckets.handle_get_bucket_location,
+    "ListObjects": list_objects.handle_list_objects,
+    "ListObjectsV2": list_objects.handle_list_objects_v2,
+    "ListObjectVersions": list_objects.handle_list_versions,
+    "DeleteObjects": subresources.handle_delete_objects,
+    "GetBucketAcl": subresources.handle_get_bucket_acl,
+    "PutBucketAcl": subresources.handle_put_bucket_acl,
+    "GetBucketTagging": subresources.handle_get_bucket_tagging,
+    "PutBucketTagging": subresources.handle_put_bucket_tagging,
+    "DeleteBucketTagging": subresources.handle_delete_bucket_tagging,
+    "BucketConfig": subresources.handle_bucket_config,
     "PutObject": objects.handle_put_object,
     "GetObject": objects.handle_get_object,
     "HeadObject": objects.handle_get_object,
     "DeleteObject": objects.handle_delete_object,
+    "CopyObject": copy.handle_copy_object,
+    "GetObjectAcl": subresources.handle_get_object_acl,
+    "PutObjectAcl": subresources.handle_put_object_acl,
+    "GetObjectTagging": subresources.handle_get_object_tagging,
+    "PutObjectTagging": subresources.handle_put_object_tagging,
+    "DeleteObjectTagging": subresources.handle_delete_object_tagging,
+    "CreateMultipartUpload": multipart.handle_create,
+    "UploadPart": multipart.handle_upload_part,
+    "UploadPartCopy": multipart.handle_upload_part_copy,
+    "CompleteMultipartUpload": multipart.handle_complete,
+    "AbortMultipartUpload": multipart.handle_abort,
+    "ListParts": multipart.handle_list_parts,
+    "ListMultipartUploads": multipart.handle_list_uploads,
 }
 
-#: operations that work on an existing bucket (NoSuchBucket is decided before the body)
-_NEEDS_BUCKET = {"HeadBucket", "DeleteBucket", "GetBucketLocation", "PutObject", "GetObject",
-                 "HeadObject", "DeleteObject"}
+#: operations that need no existing bucket; every other one answers NoSuchBucket
+#: before its body is read
+_NO_BUCKET = {"ListBuckets", "CreateBucket"}
 
 #: reads fetch the object in the same database round trip as the credential
 _PREFETCH = {"GetObject", "HeadObject"}
@@ -78,7 +102,7 @@ class S3App:
         if credential is None or not credential.is_active:
             raise errors.InvalidAccessKeyId(AWSAccessKeyId=parsed.access_key)
         auth = parsed.verify(credential.secret_key, self.now(), self.config.max_skew)
-        if endpoint.operation in _NEEDS_BUCKET:
+        if endpoint.operation not in _NO_BUCKET:
             if bucket is None:
                 raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
             buckets.check_access(credential, bucket, head.raw_path)
@@ -86,8 +110,11 @@ class S3App:
         if payload.chunked and payload.chunked[0] and auth.seed is None:
             raise errors.InvalidRequest(
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")
-        return RequestContext(head, endpoint, credential, auth, bucket, payload,
-                              obj if prefetch is not None else NOT_FETCHED)
+        ctx = RequestContext(head, endpoint, credential, auth, bucket, payload,
+                             obj if prefetch is not None else NOT_FETCHED)
+        if endpoint.operation == "UploadPart":
+            ctx = replace(ctx, payload=await multipart.check_upload(self, ctx))
+        return ctx
 
     async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:
         """Hold an in-memory body (XML) to its x-amz-content-sha256, Content-MD5 and checksum."""

@@ -8,7 +8,7 @@ import re
 from ramod.http import xml
 from ramod.metadata import errors as meta
 from ramod.s3 import errors
-from ramod.s3.objects import check_unsupported_headers
+from ramod.s3.objects import check_unsupported_headers, remove_garbage
 from ramod.s3.response import Response
 
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -135,11 +135,12 @@ async def handle_head_bucket(app, ctx, body) -> Response:
 
 async def handle_delete_bucket(app, ctx, body) -> Response:
     try:
-        await app.store.delete_bucket(ctx.endpoint.bucket)
+        garbage = await app.store.delete_bucket(ctx.endpoint.bucket)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
     except meta.BucketHasObjects:
         raise errors.BucketNotEmpty(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
+    remove_garbage(app, garbage)
     return Response(204)
 
 

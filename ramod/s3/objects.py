@@ -10,8 +10,9 @@ from ramod.http.producers import READ_SIZE
 from ramod.http.ranges import content_range, parse_range
 from ramod.metadata import errors as meta
 from ramod.metadata.store import NewObject
-from ramod.s3 import checksums, errors
+from ramod.s3 import checksums, errors, tagging
 from ramod.s3.context import NOT_FETCHED
+from ramod.s3.parts import parse_part_number
 from ramod.s3.payload import Digests, verify_digests
 from ramod.s3.response import BlobRange, Response
 
@@ -65,6 +66,17 @@ def check_put_headers(headers: dict) -> None:
         err.code = "InvalidStorageClass"
         raise err
     check_unsupported_headers(headers)
+    request_tags(headers)
+
+
+def request_tags(headers: dict) -> dict | None:
+    """The tags ``x-amz-tagging`` asks for (InvalidTag if they break S3's rules)."""
+    value = headers.get("x-amz-tagging")
+    if value is None:
+        return None
+    tags = tagging.parse_tagging_header(value)
+    tagging.validate_tags(tags, tagging.OBJECT_TAG_LIMIT)
+    return tags or None
 
 
 #: canned ACLs that mean what every object and bucket here already is: private to its owner
@@ -90,7 +102,7 @@ def check_unsupported_headers(headers: dict) -> None:
             f"Server-side encryption ({sse[0]}) is not supported: data is stored unencrypted.")
 
 
-def _stored_headers(headers: dict) -> dict:
+def stored_headers(headers: dict) -> dict:
     stored = {}
     for name in STORED_HEADERS:
         value = headers.get(name.lower())
@@ -103,7 +115,7 @@ def _stored_headers(headers: dict) -> dict:
     return stored
 
 
-def _write_preconditions(headers: dict):
+def write_preconditions(headers: dict):
     """If-Match / If-None-Match on PUT (conditional writes), checked in the commit transaction."""
     if_match, if_none_match = headers.get("if-match"), headers.get("if-none-match")
     if if_match is None and if_none_match is None:
@@ -125,11 +137,13 @@ def _write_preconditions(headers: dict):
 async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
     computed = verify_digests(ctx.payload, body.digests)
     headers = ctx.head.headers
-    precondition = _write_preconditions(headers)
+    precondition = write_preconditions(headers)
     etag = '"%s"' % body.digests.md5.hex()
     new = NewObject(blob_id=body.staging.blob_id, size=body.digests.size, etag=etag,
-                    content_type=headers.get("content-type"), headers=_stored_headers(headers),
-                    checksums=computed)
+                    content_type=headers.get("content-type"), headers=stored_headers(headers),
+                    checksums=computed,
+                    storage_class=headers.get("x-amz-storage-class", "STANDARD"),
+                    tags=request_tags(headers))
     try:
         info, garbage = await app.store.put_object(ctx.bucket, ctx.endpoint.key, new,
                                                    precondition)
@@ -139,10 +153,7 @@ async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
     app.pools.run_io(app.blobs.release_staging, body.staging).addErrback(
         lambda f: log.failure("removing a staging file", f))
     remove_garbage(app, garbage)
-    response_headers = {"ETag": info.etag}
-    for algorithm, value in computed.items():
-        response_headers[checksums.header_name(algorithm)] = value
-    return Response(200, response_headers)
+    return Response(200, {"ETag": info.etag, **checksum_headers(computed)})
 
 
 def remove_garbage(app, blob_ids: list) -> None:
@@ -155,6 +166,10 @@ def remove_garbage(app, blob_ids: list) -> None:
 def _object_headers(info) -> dict:
     headers = {"ETag": info.etag, "Last-Modified": http_date(info.last_modified),
                "Accept-Ranges": "bytes", "Content-Type": info.content_type or DEFAULT_CONTENT_TYPE}
+    if info.storage_class != "STANDARD":
+        headers["x-amz-storage-class"] = info.storage_class
+    if info.tags:
+        headers["x-amz-tagging-count"] = str(len(info.tags))
     headers.update(info.headers)
     return headers
 
@@ -162,21 +177,23 @@ def _object_headers(info) -> dict:
 async def handle_get_object(app, ctx, body) -> Response:
     """GetObject and HeadObject (HEAD sends the same headers and never opens the blob).
 
-    The blob is opened and its first piece read in one I/O job; if an overwrite removed
-    it between the metadata read and the open, the metadata is read again.
+    The object's blobs are opened and its first piece read in one I/O job; if an
+    overwrite removed them between the metadata read and the open, the metadata is
+    read again.
     """
     info = ctx.prefetched
+    part_number = _part_number(ctx.head)
     for attempt in range(5):
         if attempt or info is NOT_FETCHED:
             info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
         if info is None:
             raise errors.NoSuchKey(resource=ctx.resource, Key=ctx.endpoint.key)
-        response, offset, length = _object_response(ctx, info)
+        response, offset, length = _object_response(ctx, info, part_number)
         if response.headers_only:
             return response
         try:
             reader, first = await app.pools.run_io(
-                app.blobs.open_range, info.blob_id, offset, min(length, READ_SIZE))
+                app.blobs.open_segments, info.segments, offset, min(length, READ_SIZE))
         except FileNotFoundError:
             continue
         response.stream = BlobRange(reader, offset, length, first)
@@ -184,7 +201,27 @@ async def handle_get_object(app, ctx, body) -> Response:
     raise errors.ServiceUnavailable("The object is being rewritten too often to be read; retry.")
 
 
-def _object_response(ctx, info) -> tuple:
+def _part_number(head) -> int | None:
+    value = head.query.get("partNumber")
+    if value is None:
+        return None
+    number = parse_part_number(value)
+    if "range" in head.headers:
+        raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+    return number
+
+
+def _part_range(info, number: int) -> tuple:
+    """(first, last) byte of part ``number``; a simple object is its own part 1."""
+    if info.blob_id is not None and number == 1:
+        return 0, info.size - 1
+    for part in info.parts:
+        if part.number == number:
+            return part.offset, part.offset + part.size - 1
+    raise errors.InvalidPart(f"The object has no part number {number}.", PartNumber=str(number))
+
+
+def _object_response(ctx, info, part_number: int | None = None) -> tuple:
     """(Response without its body, offset, length) after conditions and Range."""
     head = ctx.head
     headers = _object_headers(info)
@@ -193,21 +230,36 @@ def _object_response(ctx, info) -> tuple:
     except errors.NotModified as e:
         e.headers.update({"ETag": info.etag, "Last-Modified": headers["Last-Modified"]})
         raise
-    first_last = parse_range(head.headers.get("range"), info.size)
+    if part_number is not None:
+        first_last = _part_range(info, part_number)
+        headers["x-amz-mp-parts-count"] = str(info.part_count or 1)
+    else:
+        first_last = parse_range(head.headers.get("range"), info.size)
     for param, header in OVERRIDES.items():
         if param in head.query:
             headers[header] = head.query[param]
     if first_last is None:
         status, offset, length = 200, 0, info.size
         if head.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
-            for algorithm, value in info.checksums.items():
-                headers[checksums.header_name(algorithm)] = value
+            headers.update(checksum_headers(info.checksums))
+    elif first_last[1] < first_last[0]:  # part 1 of an empty object
+        status, offset, length = 200, 0, 0
     else:
         first, last = first_last
         status, offset, length = 206, first, last - first + 1
         headers["Content-Range"] = content_range(first, last, info.size)
     headers["Content-Length"] = str(length)
     return Response(status, headers, headers_only=head.method == "HEAD"), offset, length
+
+
+def checksum_headers(sums: dict) -> dict:
+    """x-amz-checksum-<alg> headers, and x-amz-checksum-type (a composite multipart
+    checksum ends in ``-N``)."""
+    headers = {}
+    for algorithm, value in sums.items():
+        headers[checksums.header_name(algorithm)] = value
+        headers["x-amz-checksum-type"] = "COMPOSITE" if "-" in value else "FULL_OBJECT"
+    return headers
 
 
 async def handle_delete_object(app, ctx, body) -> Response:

@@ -2,18 +2,18 @@
 
 from dataclasses import dataclass, field
 
-from ramod.storage.filesystem import BlobReader
+from ramod.storage.reader import SegmentReader
 
 
 @dataclass
 class BlobRange:
-    """``length`` bytes of an open blob starting at ``offset``; ``first`` is already read.
+    """``length`` bytes of an object starting at ``offset``; ``first`` is already read.
 
     ``reader`` owns the descriptor: the producer reads the rest through it (in the I/O
     pool) and closes it.
     """
 
-    reader: "BlobReader"
+    reader: SegmentReader
     offset: int
     length: int
     first: bytes
