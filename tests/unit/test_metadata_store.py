@@ -5,49 +5,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from twisted.internet.task import Clock
+from conftest import result
 
 from ramod.metadata import errors
-from ramod.metadata.db import open_database
 from ramod.metadata.migrations import CURRENT_VERSION
 from ramod.metadata.models import Blob, Credential, GarbageBlob, Object, SchemaVersion
 from ramod.metadata.store import MetadataStore, NewObject, ObjectInfo
 from ramod.threads import Pools
-
-
-def result(d):
-    """The result of an already-fired Deferred, or raise its failure's exception."""
-    outcome = []
-    d.addBoth(outcome.append)
-    assert outcome, "the Deferred has not fired"
-    value = outcome[0]
-    if hasattr(value, "raiseException"):
-        value.raiseException()
-    return value
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database("sqlite:///" + str(tmp_path / "meta.sqlite3"))
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def store(db):
-    metadata = MetadataStore(db, Pools(Clock(), 1, 1, inline=True))
-    result(metadata.migrate())
-    return metadata
-
-
-@pytest.fixture
-def root(store):
-    return result(store.ensure_root("ROOTKEY", "rootsecret", None))[0]
-
-
-@pytest.fixture
-def bucket(store, root):
-    return result(store.create_bucket("bkt", root.id, "us-east-1"))
 
 
 def new_blob(size=3, etag='"abc"', **attrs) -> NewObject:
