@@ -121,10 +121,23 @@ def virtual_s3(s3_factory, ramod, monkeypatch):
 
 @pytest.fixture
 def bucket(s3):
-    """A fresh, empty bucket on the session server (left behind: no ListObjects yet)."""
+    """A fresh, empty bucket on the session server, emptied and removed afterwards."""
     name = unique_bucket_name()
     s3.create_bucket(Bucket=name)
-    return name
+    yield name
+    empty_bucket(s3, name)
+    s3.delete_bucket(Bucket=name)
+
+
+def empty_bucket(s3, name: str) -> None:
+    """Abort the bucket's multipart uploads and delete its objects."""
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=name):
+        for upload in page.get("Uploads", []):
+            s3.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
+        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
 
 
 @pytest.fixture
