@@ -144,13 +144,16 @@ def _copy_part_response(part: PartInfo, now) -> Response:
 
 
 async def handle_complete(app, ctx, body: bytes) -> Response:
-    requested = parts.parse_complete(body)
+    requested = parts.parse_complete(body, upload_id=_upload_id(ctx))
     precondition = write_preconditions(ctx.head.headers)
 
     def finish(upload: UploadInfo, stored: dict) -> NewObject:
         """(database thread) S3's rules, then the object made of the chosen parts."""
-        chosen = parts.check_parts(requested, {
-            n: parts.StoredPart(n, p.etag, p.size, p.checksums) for n, p in stored.items()})
+        chosen = parts.check_parts(
+            requested, {n: parts.StoredPart(n, p.etag, p.size, p.checksums)
+                        for n, p in stored.items()},
+            upload_id=upload.upload_id, algorithm=upload.checksum_algorithm,
+            checksum_type=upload.checksum_type)
         offset, placed = 0, []
         for c in chosen:
             p = stored[c.number]

@@ -29,7 +29,8 @@ def test_defaults(tmp_path, monkeypatch):
         listen="tcp:9000:interface=127.0.0.1", data_dir=data_dir,
         db_url=f"sqlite:///{data_dir / 'ramo.sqlite3'}", region="us-east-1", domain="",
         port_file=None, max_skew=900, max_object_size=5 * 1024**3, io_threads=16,
-        access_log=str(data_dir / "access.log"), root_access_key=None, root_secret_key=None)
+        access_log=str(data_dir / "access.log"), multipart_max_age=7 * 24 * 3600,
+        root_access_key=None, root_secret_key=None)
     assert config.is_sqlite
 
 
