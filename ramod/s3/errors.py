@@ -78,6 +78,10 @@ InvalidPartOrder = _error(
     "InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 
+BadRequest = _error("BadRequest", 400, "Bad Request.")
+IllegalVersioningConfigurationException = _error(
+    "IllegalVersioningConfigurationException", 400,
+    "The versioning configuration specified in the request is invalid.")
 InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 MalformedACLError = _error(
     "MalformedACLError", 400,
@@ -106,6 +110,8 @@ NoSuchUpload = _error(
 
 NoSuchVersion = _error(
     "NoSuchVersion", 404, "The specified version does not exist.")
+NoSuchConfiguration = _error(
+    "NoSuchConfiguration", 404, "The specified configuration does not exist.")
 NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist.")
 NoSuchCORSConfiguration = _error(
     "NoSuchCORSConfiguration", 404, "The CORS configuration does not exist.")

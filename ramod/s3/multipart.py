@@ -12,7 +12,8 @@ from ramod.metadata import errors as meta
 from ramod.metadata.records import NewObject, PartInfo, UploadInfo
 from ramod.s3 import checksums, errors, parts, tagging
 from ramod.s3.buckets import owner_id
-from ramod.s3.copy_source import check_copy_conditions, copy_part_result, parse_copy_range
+from ramod.s3.copy_source import (check_copy_conditions, copy_part_result, parse_copy_range,
+                                  parse_copy_source)
 from ramod.s3.copy import resolve_source
 from ramod.s3.objects import (StreamedBody, check_put_headers, checksum_headers,
                               remove_garbage, stored_headers, write_preconditions)
@@ -98,6 +99,7 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
     if upload is None:
         raise _no_such_upload(ctx)
     algorithm = upload.checksum_algorithm
+    parse_copy_source(headers["x-amz-copy-source"], part_copy=True)
     for _ in range(5):
         source = await resolve_source(app, ctx)
         check_copy_conditions(headers, source.etag, source.last_modified)

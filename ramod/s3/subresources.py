@@ -38,7 +38,7 @@ async def handle_get_object_acl(app, ctx, body) -> Response:
 
 async def handle_put_object_acl(app, ctx, body: bytes) -> Response:
     await _existing_object(app, ctx)
-    acl.check_put_acl(ctx.head.headers, body, _owner(ctx)[0])
+    acl.check_put_acl(ctx.head.headers, body, _owner(ctx)[0], is_object=True)
     return Response(200)
 
 
@@ -86,7 +86,7 @@ async def handle_delete_bucket_tagging(app, ctx, body) -> Response:
 
 async def handle_bucket_config(app, ctx, body: bytes) -> Response:
     status, document = bucket_config.answer(ctx.head.method, ctx.endpoint.subresource, body,
-                                            ctx.head.query)
+                                            ctx.head.query, bucket=ctx.bucket.name)
     if document is None:
         return Response(status)
     return Response.xml(document, status)
