@@ -117,9 +117,10 @@ def test_virtual_hosted_addressing(s3, virtual_s3):
 
 
 def test_unknown_subresource_is_not_implemented(s3, bucket):
-    """A subresource outside this issue (bucket website) answers 501 NotImplemented."""
+    """A sub-resource Ramo does not serve (BitTorrent files) answers 501 NotImplemented."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     with pytest.raises(ClientError) as excinfo:
-        s3.get_bucket_website(Bucket=bucket)
+        s3.get_object_torrent(Bucket=bucket, Key="k")
     assert error_of(excinfo) == ("NotImplemented", 501)
     assert_still_serving(s3)
 

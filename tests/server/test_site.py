@@ -115,7 +115,7 @@ def test_content_sha256_mismatch(h):
 
 def test_unknown_subresource_is_not_implemented(h):
     """A sub-resource the server does not serve answers 501 NotImplemented."""
-    out = h.exchange(signed("GET", "/bkt?website"))
+    out = h.exchange(signed("GET", "/bkt/k?torrent"))
     assert status(out) == 501 and b"<Code>NotImplemented</Code>" in out
 
 
