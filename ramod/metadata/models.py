@@ -111,6 +111,10 @@ class Upload(BaseModel):
     checksum_type = CharField(max_length=16, null=True)
     storage_class = CharField(max_length=32, default="STANDARD")
     tags = TextField(null=True)
+    #: set once completed: the row stays a while so that a retried Complete (whose first
+    #: answer the client never got) is answered with success again
+    completed_at = DateTimeField(null=True)
+    completed_etag = CharField(max_length=80, null=True)
 
     class Meta:
         indexes = ((("bucket", "key"), False),)

@@ -9,12 +9,16 @@ aborts are applied one after the other and the loser sees ``UploadMissing``.
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ramod.metadata import errors
 from ramod.metadata.models import Blob, Upload, UploadPart
 from ramod.metadata.records import (PartInfo, UploadInfo, aware, dump_json, load_json, naive,
                                     utcnow)
+
+
+#: how long a completed upload is remembered for retried Completes
+COMPLETED_KEPT = timedelta(hours=1)
 
 
 def _upload_info(row: Upload, bucket_name: str) -> UploadInfo:
@@ -44,11 +48,13 @@ class UploadQueries:
                           tags=dump_json(info.tags))
         return self._run(q)
 
-    def _locked_upload(self, bucket, key: str, upload_id: str) -> Upload:
+    def _locked_upload(self, bucket, key: str, upload_id: str, completed=False) -> Upload:
+        """The upload's row, locked; UploadMissing if there is none in progress (or, with
+        ``completed``, none completed either)."""
         row = self._lock(Upload.select().where(
             (Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
             & (Upload.key == key))).first()
-        if row is None:
+        if row is None or (row.completed_at is not None and not completed):
             raise errors.UploadMissing(upload_id)
         return row
 
@@ -56,7 +62,7 @@ class UploadQueries:
         """UploadInfo or None."""
         def q():
             row = Upload.get_or_none((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
-                                     & (Upload.key == key))
+                                     & (Upload.key == key) & Upload.completed_at.is_null())
             return None if row is None else _upload_info(row, bucket.name)
         return self._run(q)
 
@@ -89,7 +95,7 @@ class UploadQueries:
         """(UploadInfo, parts numbered above ``after``, at most ``limit``); UploadMissing."""
         def q():
             row = Upload.get_or_none((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
-                                     & (Upload.key == key))
+                                     & (Upload.key == key) & Upload.completed_at.is_null())
             if row is None:
                 raise errors.UploadMissing(upload_id)
             parts = (UploadPart.select().where((UploadPart.upload == row.id)
@@ -102,7 +108,8 @@ class UploadQueries:
                      limit: int):
         """Uploads in (key, initiation) order after the markers, at most ``limit``."""
         def q():
-            query = Upload.select().where(Upload.bucket == bucket.id)
+            query = Upload.select().where((Upload.bucket == bucket.id)
+                                          & Upload.completed_at.is_null())
             if prefix:
                 query = query.where(Upload.key.startswith(prefix))
             if key_marker:
@@ -122,19 +129,28 @@ class UploadQueries:
 
         :param finish: called in the transaction with (UploadInfo, {number: PartInfo});
             returns the NewObject (whose ``parts`` are the chosen ones) or raises.
+        A Complete retried after it succeeded (its answer lost on the way) gets the same
+        object back as long as that is still what ``key`` holds.
+
         :return: (ObjectInfo, [garbage blob ids]).
-        :raises UploadMissing: no such upload (completed or aborted by someone else).
+        :raises UploadMissing: no such upload (aborted, or completed and since replaced).
         """
         def q():
             self._check_bucket(bucket)
-            row = self._locked_upload(bucket, key, upload_id)
+            row = self._locked_upload(bucket, key, upload_id, completed=True)
+            if row.completed_at is not None:
+                current = self._select_object(bucket, key, False)
+                if current is None or current.etag != row.completed_etag:
+                    raise errors.UploadMissing(upload_id)
+                return current, []
             parts = {p.part_number: _part_info(p)
                      for p in UploadPart.select().where(UploadPart.upload == row.id)}
             new = finish(_upload_info(row, bucket.name), parts)
             info, garbage = self._replace_object(bucket, key, new, precondition)
             chosen = {p.blob_id for p in new.parts}
             UploadPart.delete().where(UploadPart.upload == row.id).execute()
-            row.delete_instance()
+            row.completed_at, row.completed_etag = naive(utcnow()), info.etag
+            row.save()
             for part in parts.values():
                 if part.blob_id not in chosen:
                     garbage += self._release_blob(part.blob_id)
@@ -157,11 +173,14 @@ class UploadQueries:
         return garbage
 
     def abort_uploads_before(self, cutoff: datetime, limit: int = 100):
-        """Abort uploads initiated before ``cutoff`` (abandoned); return [garbage blob ids]."""
+        """Abort uploads initiated before ``cutoff`` (abandoned), forget those completed
+        over an hour ago; return [garbage blob ids]."""
         def q():
+            Upload.delete().where(Upload.completed_at < naive(utcnow() - COMPLETED_KEPT)).execute()
             garbage = []
             for row in self._lock(Upload.select().where(
-                    Upload.initiated_at < naive(cutoff)).limit(limit)):
+                    Upload.completed_at.is_null() & (Upload.initiated_at < naive(cutoff))
+            ).limit(limit)):
                 garbage += self._drop_upload(row)
             return garbage
         return self._run(q)
@@ -174,5 +193,5 @@ class UploadQueries:
 
     def count_uploads(self):
         def q():
-            return Upload.select().count()
+            return Upload.select().where(Upload.completed_at.is_null()).count()
         return self._run(q)

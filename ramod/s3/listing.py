@@ -80,7 +80,8 @@ def parse_list_request(kind: str, query: dict[str, str]) -> ListRequest:
         marker = query.get("marker")
         return ListRequest(after=marker or "", marker=marker, **common)
     if kind == "v2":
-        token, start_after = query.get("continuation-token") or None, query.get("start-after")
+        # an empty token is echoed back (as S3 does) but starts from the beginning
+        token, start_after = query.get("continuation-token"), query.get("start-after")
         after = decode_token(token) if token else start_after or ""
         return ListRequest(after=after, start_after=start_after, continuation_token=token,
                            fetch_owner=(query.get("fetch-owner") or "").lower() == "true", **common)
@@ -305,8 +306,10 @@ def list_objects_v1_document(req: ListRequest, bucket_name: str, page: Page,
     """
     # S3 sends NextMarker only with a delimiter; clients otherwise use the last Key
     next_marker = page.next_marker if page.truncated and req.delimiter else None
+    # V1's Prefix is echoed as sent, even with encoding-type=url (botocore does not decode
+    # it, and s3-tests expects a prefix of "\n" back verbatim)
     return xml.build("ListBucketResult", [
-        ("Name", bucket_name), ("Prefix", _enc(req, req.prefix)),
+        ("Name", bucket_name), ("Prefix", req.prefix),
         ("Marker", _enc(req, req.marker or "")), ("NextMarker", _enc(req, next_marker)),
         *_head(req), ("IsTruncated", page.truncated),
         *[("Contents", _entry_spec(req, e, owner)) for e in page.contents],

@@ -120,11 +120,9 @@ def write_preconditions(headers: dict):
     if_match, if_none_match = headers.get("if-match"), headers.get("if-none-match")
     if if_match is None and if_none_match is None:
         return None
-    if if_none_match is not None and if_none_match.strip() != "*":
-        raise errors.NotImplemented("If-None-Match on PUT only supports '*'.")
 
     def check(old):
-        if if_none_match is not None and old is not None:
+        if if_none_match is not None and old is not None and etag_matches(if_none_match, old.etag):
             raise errors.PreconditionFailed(Condition="If-None-Match")
         if if_match is not None:
             if old is None:

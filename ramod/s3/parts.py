@@ -139,6 +139,10 @@ class StoredPart:
         return _unquote(self.etag)
 
 
+#: 10,000 parts with a checksum each fit easily; the request body limit is 2 MiB anyway
+COMPLETE_MAX_BYTES = 2 * 1024 * 1024
+
+
 def parse_complete(body: bytes, upload_id: str | None = None) -> list[RequestedPart]:
     """Read a CompleteMultipartUpload body (elements with or without the S3 namespace).
 
@@ -149,9 +153,11 @@ def parse_complete(body: bytes, upload_id: str | None = None) -> list[RequestedP
         ``PartNumber`` or ``ETag``, or a ``PartNumber`` that is not an integer.
     :raises errors.InvalidArgument: a ``PartNumber`` below 1; a part checksum that
         is not base64 of the right size, or more than one checksum for a part.
-    :raises errors.InvalidPartOrder: part numbers not strictly ascending.
+    :raises errors.InvalidPartOrder: part numbers descending.  A number listed twice in a
+        row counts once, as its later entry (a client that re-sent a part lists both
+        answers; the later one names the part that was kept).
     """
-    root = xml.parse_xml(body)
+    root = xml.parse_xml(body, max_size=COMPLETE_MAX_BYTES)
     if xml.localname(root) != "CompleteMultipartUpload":
         raise errors.MalformedXML("Expected a CompleteMultipartUpload document, got <%s>."
                                   % xml.localname(root))
@@ -164,8 +170,10 @@ def parse_complete(body: bytes, upload_id: str | None = None) -> list[RequestedP
         if number < 1:
             raise errors.InvalidArgument("PartNumber must be >= 1",
                                          ArgumentName="PartNumber", ArgumentValue=str(number))
-        if number <= previous:
+        if number < previous:
             raise errors.InvalidPartOrder(_INVALID_PART_ORDER, **_upload(upload_id))
+        if number == previous:
+            requested.pop()
         previous = number
         requested.append(RequestedPart(number, etag, _part_checksums(sums)))
     return requested

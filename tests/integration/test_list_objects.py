@@ -71,7 +71,7 @@ def test_url_encoding_round_trips_awkward_keys(s3, bucket):
     assert [o["Key"] for o in listed["Contents"]] == utf8_sorted(keys)
     listed = s3.list_objects(Bucket=bucket, Prefix="sp ")
     assert [o["Key"] for o in listed["Contents"]] == ["sp ace"]
-    assert listed["Prefix"] == "sp%20"     # as S3 does; botocore decodes no V1 Prefix
+    assert listed["Prefix"] == "sp "       # V1's Prefix is not encoded (nor decoded by botocore)
 
 
 def test_versions_of_an_unversioned_bucket_are_null(s3, filled):

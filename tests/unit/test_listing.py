@@ -499,14 +499,15 @@ def test_url_encoding_round_trips(key):
 
 
 def test_encoded_v1_document():
-    """encoding-type=url encodes keys, prefixes, delimiter and markers, not tokens."""
+    """encoding-type=url encodes keys, common prefixes, delimiter and markers; V1 echoes its
+    Prefix as sent."""
     req = request("v1", prefix="p q", delimiter="+", marker="p q+0", encoding_type="url")
     page = Page([Entry("p q1")], ["p q+"], True, "p q+")
     root = parse(list_objects_v1_document(req, "bkt", page, OWNER))
     assert [text(root, "s3:" + n) for n in ["Prefix", "Marker", "NextMarker", "Delimiter",
                                             "EncodingType", "Contents/s3:Key",
                                             "CommonPrefixes/s3:Prefix"]] == [
-        "p%20q", "p%20q%2B0", "p%20q%2B", "%2B", "url", "p%20q1", "p%20q%2B"]
+        "p q", "p%20q%2B0", "p%20q%2B", "%2B", "url", "p%20q1", "p%20q%2B"]
 
 
 def test_encoded_v2_and_versions_documents():

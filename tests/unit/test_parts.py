@@ -226,9 +226,15 @@ def test_complete_oversized_body():
         parse_complete(body)
 
 
-@pytest.mark.parametrize("numbers", [[2, 1], [1, 1], [1, 3, 2], [5, 6, 6]])
+def test_a_part_listed_twice_in_a_row_counts_once_as_its_later_entry():
+    """A client that re-sent a part lists both answers; the later one is the part kept."""
+    body = complete_body(part_xml(1, "a" * 32), part_xml(1, "b" * 32), part_xml(2, "c" * 32))
+    assert [(p.number, p.etag) for p in parse_complete(body)] == [(1, "b" * 32), (2, "c" * 32)]
+
+
+@pytest.mark.parametrize("numbers", [[2, 1], [1, 3, 2], [5, 6, 6, 5]])
 def test_complete_part_order(numbers):
-    """Part numbers that are not strictly ascending are InvalidPartOrder, naming the upload."""
+    """Part numbers that go down are InvalidPartOrder, naming the upload."""
     body = complete_body(*[part_xml(n, "e") for n in numbers])
     with pytest.raises(errors.InvalidPartOrder) as caught:
         parse_complete(body, upload_id="UP")
