@@ -190,8 +190,3 @@ class UploadQueries:
         for row in self._lock(Upload.select().where(Upload.bucket == bucket_id)):
             garbage += self._drop_upload(row)
         return garbage
-
-    def count_uploads(self):
-        def q():
-            return Upload.select().where(Upload.completed_at.is_null()).count()
-        return self._run(q)

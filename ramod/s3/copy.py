@@ -2,13 +2,13 @@
 
 from ramod.metadata import errors as meta
 from ramod.metadata.records import NewObject
-from ramod.s3 import errors, tagging
+from ramod.s3 import errors
 from ramod.s3.buckets import check_access
 from ramod.s3.copy_source import (check_copy_conditions, check_copy_onto_itself,
                                   copy_object_result, metadata_directive, parse_copy_source,
                                   tagging_directive)
 from ramod.s3.objects import (check_put_headers, checksum_headers, remove_garbage,
-                              stored_headers, write_preconditions)
+                              request_tags, stored_headers, write_preconditions)
 from ramod.s3.response import Response
 
 
@@ -23,9 +23,9 @@ async def source_bucket(app, ctx, name: str):
     return bucket
 
 
-async def resolve_source(app, ctx):
-    """The ObjectInfo ``x-amz-copy-source`` names (NoSuchBucket / NoSuchKey if absent)."""
-    source = parse_copy_source(ctx.head.headers["x-amz-copy-source"])
+async def resolve_source(app, ctx, source):
+    """The ObjectInfo the parsed ``x-amz-copy-source`` names (NoSuchBucket / NoSuchKey if
+    absent)."""
     bucket = await source_bucket(app, ctx, source.bucket)
     info = await app.store.get_object(bucket, source.key)
     if info is None:
@@ -44,10 +44,7 @@ async def handle_copy_object(app, ctx, body) -> Response:
         raise errors.NotImplemented(
             "Copying with a new checksum algorithm is not supported: the copy keeps the "
             "source's checksums.")
-    new_tags = None
-    if not copy_tags and "x-amz-tagging" in headers:
-        new_tags = tagging.parse_tagging_header(headers["x-amz-tagging"])
-        tagging.validate_tags(new_tags, tagging.OBJECT_TAG_LIMIT)
+    new_tags = None if copy_tags else request_tags(headers)
     src_bucket = await source_bucket(app, ctx, source.bucket)
 
     def make_new(src) -> NewObject:

@@ -213,7 +213,7 @@ def _scan(seek: Seek, prefix: str, delimiter: str | None, after: str,
         rows = seek(lower, inclusive, upper, limit)
         i, grouped = 0, False
         while i < len(rows) and budget > 0:
-            group = _group(rows[i].key, prefix, delimiter)
+            group = common_prefix(rows[i].key, prefix, delimiter)
             if group is None:
                 yield rows[i]
                 budget -= 1
@@ -236,13 +236,13 @@ def _start(prefix: str, delimiter: str | None, after: str) -> tuple[str | None, 
     """Where a scan starts: ``(lower, inclusive)``; lower is None when nothing can follow."""
     if after < prefix:
         return prefix, True
-    group = _group(after, prefix, delimiter) if after.startswith(prefix) else None
+    group = common_prefix(after, prefix, delimiter) if after.startswith(prefix) else None
     if group is not None:  # the rest of after's own group was listed with it
         return successor(group), True
     return after, False
 
 
-def _group(key: str, prefix: str, delimiter: str | None) -> str | None:
+def common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
     """The common prefix ``key`` rolls up into, or None."""
     if not delimiter:
         return None

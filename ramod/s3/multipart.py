@@ -10,13 +10,15 @@ from dataclasses import replace
 
 from ramod.metadata import errors as meta
 from ramod.metadata.records import NewObject, PartInfo, UploadInfo
-from ramod.s3 import checksums, errors, parts, tagging
+from ramod.s3 import checksums, errors, parts
 from ramod.s3.buckets import owner_id
 from ramod.s3.copy_source import (check_copy_conditions, copy_part_result, parse_copy_range,
                                   parse_copy_source)
 from ramod.s3.copy import resolve_source
+from ramod.s3.listing import common_prefix
 from ramod.s3.objects import (StreamedBody, check_put_headers, checksum_headers,
-                              remove_garbage, stored_headers, write_preconditions)
+                              remove_garbage, request_tags, stored_headers,
+                              write_preconditions)
 from ramod.s3.payload import verify_digests
 from ramod.s3.response import Response
 from ramod.storage.copying import copy_range
@@ -36,9 +38,7 @@ async def handle_create(app, ctx, body) -> Response:
     algorithm = headers.get("x-amz-checksum-algorithm")
     algorithm = checksums.parse_algorithm(algorithm) if algorithm else None
     checksum_type = parts.parse_checksum_type(headers.get("x-amz-checksum-type"), algorithm)
-    tags = tagging.parse_tagging_header(headers["x-amz-tagging"]) if "x-amz-tagging" in headers else None
-    if tags is not None:
-        tagging.validate_tags(tags, tagging.OBJECT_TAG_LIMIT)
+    tags = request_tags(headers)
     info = UploadInfo(parts.new_upload_id(), ctx.bucket.name, ctx.endpoint.key,
                       ctx.credential.user_name, app.now(), headers.get("content-type"),
                       stored_headers(headers), algorithm, checksum_type if algorithm else None,
@@ -99,9 +99,9 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
     if upload is None:
         raise _no_such_upload(ctx)
     algorithm = upload.checksum_algorithm
-    parse_copy_source(headers["x-amz-copy-source"], part_copy=True)
+    copy_source = parse_copy_source(headers["x-amz-copy-source"], part_copy=True)
     for _ in range(5):
-        source = await resolve_source(app, ctx)
+        source = await resolve_source(app, ctx, copy_source)
         check_copy_conditions(headers, source.etag, source.last_modified)
         first_last = parse_copy_range(headers.get("x-amz-copy-source-range"), source.size)
         shared = (first_last is None and source.blob_id is not None
@@ -225,7 +225,7 @@ async def handle_list_uploads(app, ctx, body) -> Response:
         batch = await app.store.list_uploads(ctx.bucket, params.prefix, key_marker, id_marker,
                                              UPLOADS_BATCH)
         for upload in batch:
-            common = _common_prefix(upload.key, params.prefix, params.delimiter)
+            common = common_prefix(upload.key, params.prefix, params.delimiter)
             if common is not None and (common in prefixes or common <= params.key_marker):
                 continue
             if len(uploads) + len(prefixes) == params.max_uploads:
@@ -253,8 +253,3 @@ async def handle_list_uploads(app, ctx, body) -> Response:
         ctx.bucket.name, params, rows, prefixes, truncated, next_key, next_id))
 
 
-def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
-    if not delimiter:
-        return None
-    at = key.find(delimiter, len(prefix))
-    return None if at < 0 else key[:at + len(delimiter)]

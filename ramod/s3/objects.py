@@ -74,9 +74,7 @@ def request_tags(headers: dict) -> dict | None:
     value = headers.get("x-amz-tagging")
     if value is None:
         return None
-    tags = tagging.parse_tagging_header(value)
-    tagging.validate_tags(tags, tagging.OBJECT_TAG_LIMIT)
-    return tags or None
+    return tagging.parse_tagging_header(value) or None
 
 
 #: canned ACLs that mean what every object and bucket here already is: private to its owner
