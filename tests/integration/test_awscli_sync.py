@@ -23,8 +23,11 @@ def aws(aws_cli):
 
 
 def output_lines(result, verb):
-    """The ``<verb>: ...`` lines of an ``aws s3`` command's output."""
-    return [line for line in result.stdout.splitlines() if line.startswith(f"{verb}: ")]
+    """The ``<verb>: ...`` lines of an ``aws s3`` command's output.
+
+    The CLI pads a result line with spaces when it overwrites a progress line (which
+    depends on timing), so trailing blanks are dropped."""
+    return [line.rstrip() for line in result.stdout.splitlines() if line.startswith(f"{verb}: ")]
 
 
 def ls_recursive(aws, url):
