@@ -4,13 +4,14 @@ Steps look at the columns a table really has, so they work both on a database ma
 by an older ramod and on a fresh one (whose tables are created from today's models).
 """
 
-from peewee import IntegerField, TextField
+from peewee import BigIntegerField, DateTimeField, FloatField, IntegerField, TextField, fn
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run_migrations
 
 from ramod.metadata.db import is_postgres
-from ramod.metadata.models import V1_MODELS, V2_MODELS, Bucket, Object, SchemaVersion
+from ramod.metadata.models import (V1_MODELS, V2_MODELS, V3_MODELS, Bucket, Credential, Object,
+                                   SchemaVersion, Upload, UploadPart)
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 
 def _create_v1(db):
@@ -40,8 +41,41 @@ def _multipart_v2(db):
             db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "key" TYPE TEXT COLLATE "C"')
 
 
+def _management_v3(db):
+    """Per-key rate limits, per-bucket usage counters and quotas, object creation times,
+    revocable presigned URLs.  The counters are filled from what the tables hold."""
+    migrator = PostgresqlMigrator(db) if is_postgres(db) else SqliteMigrator(db)
+    steps = []
+    bucket_table, object_table = Bucket._meta.table_name, Object._meta.table_name
+    if "rate_limit" not in {c.name for c in db.get_columns(Credential._meta.table_name)}:
+        steps.append(migrator.add_column(Credential._meta.table_name, "rate_limit",
+                                         FloatField(null=True)))
+    bucket_columns = {c.name for c in db.get_columns(bucket_table)}
+    for name in ("object_count", "object_bytes", "upload_bytes"):
+        if name not in bucket_columns:
+            # plain SQL: peewee's SQLite migrator would rebuild the table to add NOT NULL,
+            # and dropping the old bucket table cascades to its objects
+            db.execute_sql(f'ALTER TABLE "{bucket_table}" ADD COLUMN "{name}" '
+                           f'BIGINT NOT NULL DEFAULT 0')
+    if "quota_bytes" not in bucket_columns:
+        steps.append(migrator.add_column(bucket_table, "quota_bytes", BigIntegerField(null=True)))
+    if "created_at" not in {c.name for c in db.get_columns(object_table)}:
+        steps.append(migrator.add_column(object_table, "created_at", DateTimeField(null=True)))
+    run_migrations(*steps)
+    db.create_tables(V3_MODELS, safe=True)
+    Object.update(created_at=Object.last_modified).where(Object.created_at.is_null()).execute()
+    for bucket in Bucket.select(Bucket.id):
+        mine = Object.bucket == bucket.id
+        Bucket.update(
+            object_count=Object.select().where(mine).count(),
+            object_bytes=Object.select(fn.COALESCE(fn.SUM(Object.size), 0)).where(mine).scalar(),
+            upload_bytes=UploadPart.select(fn.COALESCE(fn.SUM(UploadPart.size), 0)).join(Upload)
+            .where((Upload.bucket == bucket.id) & Upload.completed_at.is_null()).scalar(),
+        ).where(Bucket.id == bucket.id).execute()
+
+
 #: version -> function bringing a database from version-1 to version
-STEPS = {1: _create_v1, 2: _multipart_v2}
+STEPS = {1: _create_v1, 2: _multipart_v2, 3: _management_v3}
 
 
 def migrate(db) -> int:

@@ -5,8 +5,8 @@ in place) can share data; a blob whose last reference goes is queued in
 ``GarbageBlob`` inside the same transaction, and its file is removed after commit.
 """
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField, ForeignKeyField,
-                    IntegerField, Model, TextField)
+from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField, FloatField,
+                    ForeignKeyField, IntegerField, Model, TextField)
 
 from ramod.metadata.db import database_proxy
 
@@ -31,6 +31,8 @@ class Credential(BaseModel):
     is_active = BooleanField(default=True)
     is_root = BooleanField(default=False)
     created_at = DateTimeField()
+    #: S3 requests per second this key may send; None for no limit
+    rate_limit = FloatField(null=True)
 
 
 class Bucket(BaseModel):
@@ -42,6 +44,13 @@ class Bucket(BaseModel):
     created_at = DateTimeField()
     #: JSON {"key": "value"} of the bucket's tags, None for none
     tags = TextField(null=True)
+    #: kept up to date in every transaction that adds, replaces or removes objects or parts
+    object_count = BigIntegerField(default=0)
+    object_bytes = BigIntegerField(default=0)
+    #: bytes of the parts of multipart uploads in progress
+    upload_bytes = BigIntegerField(default=0)
+    #: most bytes (objects + parts in progress) the bucket may hold; None for no limit
+    quota_bytes = BigIntegerField(null=True)
 
 
 class Blob(BaseModel):
@@ -76,6 +85,8 @@ class Object(BaseModel):
     part_count = IntegerField(null=True)
     #: JSON {"key": "value"} of the object's tags, None for none
     tags = TextField(null=True)
+    #: when the key was first written (overwrites keep it; ``last_modified`` moves)
+    created_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("bucket", "key"), True),)
@@ -141,8 +152,26 @@ class GarbageBlob(BaseModel):
     blob_id = CharField(max_length=64, primary_key=True)
 
 
+class PresignedUrl(BaseModel):
+    """A presigned URL made by the management API; revoking it makes S3 refuse it.
+
+    Recognised by the SHA-256 of its signature (URLs made elsewhere have no row)."""
+
+    credential = ForeignKeyField(Credential, backref="presigned_urls", on_delete="CASCADE")
+    signature_hash = CharField(max_length=64, unique=True)
+    url = TextField()
+    bucket_name = CharField(max_length=63)
+    object_key = TextField()
+    method = CharField(max_length=8)
+    created_at = DateTimeField()
+    expires_at = DateTimeField(index=True)
+    revoked_at = DateTimeField(null=True)
+
+
 #: the tables of schema version 1, as it was created
 V1_MODELS = [SchemaVersion, Credential, Bucket, Blob, Object, GarbageBlob]
 #: tables added by schema version 2 (multipart uploads and objects served from parts)
 V2_MODELS = [ObjectPart, Upload, UploadPart]
-ALL_MODELS = V1_MODELS + V2_MODELS
+#: tables added by schema version 3 (management API)
+V3_MODELS = [PresignedUrl]
+ALL_MODELS = V1_MODELS + V2_MODELS + V3_MODELS

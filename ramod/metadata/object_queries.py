@@ -18,7 +18,7 @@ from ramod.metadata.records import (ListEntry, ObjectInfo, PartInfo, aware, dump
 
 _OBJECT_COLUMNS = (Object.key, Object.blob, Object.size, Object.etag, Object.last_modified,
                    Object.content_type, Object.headers, Object.checksums, Object.storage_class,
-                   Object.part_count, Object.tags, Object.id)
+                   Object.part_count, Object.tags, Object.id, Object.created_at)
 _ENTRY_COLUMNS = (Object.key, Object.size, Object.etag, Object.last_modified,
                   Object.storage_class, Object.checksums)
 
@@ -28,7 +28,7 @@ def _object_row(row, bucket: str, parts: tuple = ()) -> ObjectInfo:
                       last_modified=aware(row[4]), content_type=row[5],
                       headers=json.loads(row[6]), checksums=json.loads(row[7]),
                       storage_class=row[8], part_count=row[9], tags=load_json(row[10]),
-                      parts=parts)
+                      parts=parts, created_at=row[12] and aware(row[12]))
 
 
 class ObjectQueries:
@@ -75,7 +75,7 @@ class ObjectQueries:
             self._check_bucket(bucket)
             self._sql.execute("insert_blob", lambda bid, size, refs: Blob.insert(
                 blob_id=bid, size=size, refcount=refs), (new.blob_id, new.size, 1))
-            return self._replace_object(bucket, key, new, precondition)
+            return self._replace_object(bucket, key, new, precondition, check_quota=True)
         return self._run(q)
 
     def _check_bucket(self, bucket) -> None:
@@ -83,9 +83,11 @@ class ObjectQueries:
                 Bucket.select(Bucket.id).where(Bucket.id == bid)), (bucket.id,)):
             raise errors.BucketMissing(bucket.name)
 
-    def _replace_object(self, bucket, key: str, new, precondition=None):
+    def _replace_object(self, bucket, key: str, new, precondition=None, check_quota=False):
         """Point ``key`` at ``new``'s data, whose blob references the caller already holds;
-        release the old version's.  Returns (ObjectInfo, [garbage blob ids])."""
+        release the old version's and count the change in the bucket's usage (refused
+        with QuotaExceeded, with ``check_quota``, if it grows past the bucket's quota).
+        Returns (ObjectInfo, [garbage blob ids])."""
         now = naive(utcnow())
         part_count = len(new.parts) if new.blob_id is None else None
         values = (new.blob_id, new.size, new.etag, now, new.content_type,
@@ -102,8 +104,8 @@ class ObjectQueries:
                     cursor = self._sql.execute("insert_object", lambda *v: Object.insert(
                         bucket=v[0], key=v[1], blob=v[2], size=v[3], etag=v[4],
                         last_modified=v[5], content_type=v[6], headers=v[7], checksums=v[8],
-                        storage_class=v[9], part_count=v[10], tags=v[11]),
-                        (bucket.id, key) + values)
+                        storage_class=v[9], part_count=v[10], tags=v[11], created_at=v[12]),
+                        (bucket.id, key) + values + (now,))
                     # PostgreSQL inserts answer RETURNING "id"; SQLite sets lastrowid
                     object_id = (cursor.fetchone()[0] if is_postgres(self._db)
                                  else cursor.lastrowid)
@@ -114,8 +116,13 @@ class ObjectQueries:
                 if precondition is not None:
                     precondition(found[0])
         garbage = []
-        if found is not None:
+        created = aware(now)
+        if found is None:
+            self._account(bucket, objects=1, object_bytes=new.size, check_quota=check_quota)
+        else:
             old, object_id = found
+            created = old.created_at
+            self._account(bucket, object_bytes=new.size - old.size, check_quota=check_quota)
             self._sql.execute("update_object", lambda *v: Object.update(
                 blob=v[0], size=v[1], etag=v[2], last_modified=v[3], content_type=v[4],
                 headers=v[5], checksums=v[6], storage_class=v[7], part_count=v[8],
@@ -128,7 +135,7 @@ class ObjectQueries:
                  "checksums": json.dumps(p.checksums)} for p in new.parts]).execute()
         info = ObjectInfo(bucket.name, key, new.blob_id, new.size, new.etag, aware(now),
                           new.content_type, new.headers, new.checksums, new.storage_class,
-                          part_count, new.tags, tuple(new.parts))
+                          part_count, new.tags, tuple(new.parts), created)
         return info, garbage
 
     def _drop_data(self, old: ObjectInfo, object_id: int) -> list:
@@ -161,6 +168,7 @@ class ObjectQueries:
             return []
         self._sql.execute("delete_object", lambda oid: Object.delete().where(
             Object.id == oid), (found[1],))
+        self._account(bucket, objects=-1, object_bytes=-found[0].size)
         return self._drop_data(*found)
 
     def copy_object(self, source_bucket, source_key: str, bucket, key: str, make_new,
@@ -178,7 +186,7 @@ class ObjectQueries:
             new = make_new(source)
             for blob_id, _ in source.segments:
                 self._retain_blob(blob_id)
-            return self._replace_object(bucket, key, new, precondition)
+            return self._replace_object(bucket, key, new, precondition, check_quota=True)
         return self._run(q)
 
     def set_object_tags(self, bucket, key: str, tags: dict | None):
@@ -208,6 +216,24 @@ class ObjectQueries:
             return [ListEntry(r[0], r[1], r[2], aware(r[3]), r[4], json.loads(r[5]))
                     for r in rows]
         return self._run(lambda: paginate(seek, *args))
+
+    # -- usage ------------------------------------------------------------------------------
+
+    def _account(self, bucket, objects=0, object_bytes=0, upload_bytes=0, check_quota=False):
+        """Add to the bucket's usage counters.  With ``check_quota``, a change that grows
+        the usage past the bucket's quota raises QuotaExceeded (rolling the transaction back)."""
+        Bucket.update(object_count=Bucket.object_count + objects,
+                      object_bytes=Bucket.object_bytes + object_bytes,
+                      upload_bytes=Bucket.upload_bytes + upload_bytes).where(
+            Bucket.id == bucket.id).execute()
+        growth = object_bytes + upload_bytes
+        if not check_quota or growth <= 0:
+            return
+        row = self._sql.one("bucket_usage", lambda bid: Bucket.select(
+            Bucket.quota_bytes, Bucket.object_bytes, Bucket.upload_bytes).where(
+            Bucket.id == bid), (bucket.id,))
+        if row is not None and row[0] is not None and row[1] + row[2] > row[0]:
+            raise errors.QuotaExceeded(bucket.name, row[0], row[1] + row[2] - growth, growth)
 
     # -- blob references --------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ class CredentialInfo:
     secret_key: str
     is_active: bool
     is_root: bool
+    #: S3 requests per second allowed, None for no limit
+    rate_limit: float | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,16 @@ class BucketInfo:
     region: str
     created_at: datetime
     id: int = 0
+    object_count: int = 0
+    object_bytes: int = 0
+    #: bytes of the parts of uploads in progress
+    upload_bytes: int = 0
+    quota_bytes: int | None = None
+
+    @property
+    def used_bytes(self) -> int:
+        """What counts against the quota: objects plus parts of uploads in progress."""
+        return self.object_bytes + self.upload_bytes
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ class ObjectInfo:
     tags: dict | None = None
     #: multipart objects: the parts in order
     parts: tuple = ()
+    #: when the key was first written (None where not read)
+    created_at: datetime | None = None
 
     @property
     def segments(self) -> list:
@@ -109,6 +124,45 @@ class UploadInfo:
     storage_class: str = "STANDARD"
     tags: dict | None = None
     id: int = 0
+
+
+@dataclass(frozen=True)
+class UploadSummary:
+    """An upload in progress with what its parts add up to (management API)."""
+
+    upload: UploadInfo
+    part_count: int
+    total_size: int
+
+
+@dataclass(frozen=True)
+class PresignedUrlInfo:
+    """A presigned URL made by the management API."""
+
+    id: int
+    url: str
+    bucket_name: str
+    object_key: str
+    method: str
+    access_key: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Figures for the whole server."""
+
+    credentials: int
+    buckets: int
+    objects: int
+    total_storage: int
+    active_multipart_uploads: int
+    active_presigned_urls: int
 
 
 def utcnow() -> datetime:

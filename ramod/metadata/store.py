@@ -5,9 +5,10 @@ never models or queries, so nothing lazy escapes the database thread.  Each call
 one transaction.  Object and multipart queries live in their own mixins.
 """
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 
 from ramod.metadata import errors
+from ramod.metadata.admin_queries import AdminQueries
 from ramod.metadata.compiled import SqlCache
 from ramod.metadata.db import is_postgres
 from ramod.metadata.migrations import migrate
@@ -21,25 +22,34 @@ from ramod.metadata.upload_queries import UploadQueries
 
 def _bucket_info(row: Bucket) -> BucketInfo:
     return BucketInfo(row.name, row.owner_id, row.owner.user_name, row.region,
-                      aware(row.created_at), row.id)
+                      aware(row.created_at), row.id, row.object_count, row.object_bytes,
+                      row.upload_bytes, row.quota_bytes)
+
+
+def credential_info(row: Credential) -> CredentialInfo:
+    return CredentialInfo(row.id, row.user_name, row.access_key, row.secret_key,
+                          row.is_active, row.is_root, row.rate_limit, aware(row.created_at))
 
 
 # Column lists of the compiled (hot-path) queries, and the row -> dataclass converters.
 _CREDENTIAL_COLUMNS = (Credential.id, Credential.user_name, Credential.access_key,
-                       Credential.secret_key, Credential.is_active, Credential.is_root)
+                       Credential.secret_key, Credential.is_active, Credential.is_root,
+                       Credential.rate_limit, Credential.created_at)
 _BUCKET_COLUMNS = (Bucket.name, Bucket.owner, Credential.user_name, Bucket.region,
-                   Bucket.created_at, Bucket.id)
+                   Bucket.created_at, Bucket.id, Bucket.object_count, Bucket.object_bytes,
+                   Bucket.upload_bytes, Bucket.quota_bytes)
 
 
 def _credential_row(row) -> CredentialInfo:
-    return CredentialInfo(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]))
+    return CredentialInfo(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6],
+                          aware(row[7]))
 
 
 def _bucket_row(row) -> BucketInfo:
-    return BucketInfo(row[0], row[1], row[2], row[3], aware(row[4]), row[5])
+    return BucketInfo(row[0], row[1], row[2], row[3], aware(row[4]), *row[5:10])
 
 
-class MetadataStore(ObjectQueries, UploadQueries):
+class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
     """Async facade over the models; ``pools.run_db`` runs each call in a transaction."""
 
     def __init__(self, db, pools):
@@ -91,8 +101,7 @@ class MetadataStore(ObjectQueries, UploadQueries):
 
     @staticmethod
     def _credential_info(row: Credential) -> CredentialInfo:
-        return CredentialInfo(row.id, row.user_name, row.access_key, row.secret_key,
-                              row.is_active, row.is_root)
+        return credential_info(row)
 
     # -- credentials ----------------------------------------------------------------------
 
@@ -208,10 +217,4 @@ class MetadataStore(ObjectQueries, UploadQueries):
         def q():
             if blob_ids:
                 GarbageBlob.delete().where(GarbageBlob.blob_id.in_(blob_ids)).execute()
-        return self._run(q)
-
-    def stats(self):
-        def q():
-            return {"buckets": Bucket.select().count(), "objects": Object.select().count(),
-                    "bytes": Object.select(fn.COALESCE(fn.SUM(Object.size), 0)).scalar()}
         return self._run(q)

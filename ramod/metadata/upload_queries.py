@@ -21,7 +21,16 @@ from ramod.metadata.records import (PartInfo, UploadInfo, aware, dump_json, load
 COMPLETED_KEPT = timedelta(hours=1)
 
 
-def _upload_info(row: Upload, bucket_name: str) -> UploadInfo:
+class _BucketRef:
+    """Just a bucket's id, where only that is known (usage accounting)."""
+
+    name = ""
+
+    def __init__(self, bucket_id: int):
+        self.id = bucket_id
+
+
+def upload_info(row: Upload, bucket_name: str) -> UploadInfo:
     return UploadInfo(row.upload_id, bucket_name, row.key, row.initiator,
                       aware(row.initiated_at), row.content_type, json.loads(row.headers),
                       row.checksum_algorithm, row.checksum_type, row.storage_class,
@@ -63,7 +72,7 @@ class UploadQueries:
         def q():
             row = Upload.get_or_none((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
                                      & (Upload.key == key) & Upload.completed_at.is_null())
-            return None if row is None else _upload_info(row, bucket.name)
+            return None if row is None else upload_info(row, bucket.name)
         return self._run(q)
 
     def put_part(self, bucket, key: str, upload_id: str, part: PartInfo, new_blob: bool):
@@ -85,6 +94,8 @@ class UploadQueries:
             if old is not None:
                 old.delete_instance()
                 garbage = self._release_blob(old.blob_id)
+            self._account(bucket, upload_bytes=part.size - (old.size if old is not None else 0),
+                          check_quota=True)
             UploadPart.create(upload=upload.id, part_number=part.number, blob=part.blob_id,
                               size=part.size, etag=part.etag, checksums=json.dumps(part.checksums),
                               last_modified=naive(utcnow()))
@@ -101,7 +112,7 @@ class UploadQueries:
             parts = (UploadPart.select().where((UploadPart.upload == row.id)
                                                & (UploadPart.part_number > after))
                      .order_by(UploadPart.part_number).limit(limit))
-            return _upload_info(row, bucket.name), [_part_info(p) for p in parts]
+            return upload_info(row, bucket.name), [_part_info(p) for p in parts]
         return self._run(q)
 
     def list_uploads(self, bucket, prefix: str, key_marker: str, upload_id_marker: str,
@@ -121,7 +132,7 @@ class UploadQueries:
                     after |= (Upload.key == key_marker) & (Upload.id > marker_row.id)
                 query = query.where(after)
             query = query.order_by(Upload.key, Upload.id).limit(limit)
-            return [_upload_info(row, bucket.name) for row in query]
+            return [upload_info(row, bucket.name) for row in query]
         return self._run(q)
 
     def complete_upload(self, bucket, key: str, upload_id: str, finish, precondition=None):
@@ -145,7 +156,9 @@ class UploadQueries:
                 return current, []
             parts = {p.part_number: _part_info(p)
                      for p in UploadPart.select().where(UploadPart.upload == row.id)}
-            new = finish(_upload_info(row, bucket.name), parts)
+            new = finish(upload_info(row, bucket.name), parts)
+            # the parts move from the upload to the object: the usage can only shrink
+            self._account(bucket, upload_bytes=-sum(p.size for p in parts.values()))
             info, garbage = self._replace_object(bucket, key, new, precondition)
             chosen = {p.blob_id for p in new.parts}
             UploadPart.delete().where(UploadPart.upload == row.id).execute()
@@ -164,9 +177,11 @@ class UploadQueries:
         return self._run(q)
 
     def _drop_upload(self, row: Upload) -> list:
-        parts = list(UploadPart.select(UploadPart.blob).where(UploadPart.upload == row.id))
+        parts = list(UploadPart.select(UploadPart.blob, UploadPart.size).where(
+            UploadPart.upload == row.id))
         UploadPart.delete().where(UploadPart.upload == row.id).execute()
         row.delete_instance()
+        self._account(_BucketRef(row.bucket_id), upload_bytes=-sum(p.size for p in parts))
         garbage = []
         for part in parts:
             garbage += self._release_blob(part.blob_id)

@@ -28,6 +28,7 @@ from botocore.credentials import Credentials
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROOT_ACCESS_KEY = "RAMOTESTROOTACCESSKEY"
 ROOT_SECRET_KEY = "ramo-test-root-secret-key/+0123456789"
+ADMIN_API_KEY = "ramo-test-admin-api-key-0123456789"
 REGION = "us-east-1"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
@@ -53,10 +54,13 @@ class RamodProcess:
         self.data_dir = Path(data_dir) if data_dir else self.workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port_file = self.workdir / "port"
+        self.admin_port_file = self.workdir / "admin-port"
         self.log_file = self.workdir / "ramod.log"
         self.listen, self.scheme, self.extra_args = listen, scheme, list(extra_args)
         self.access_key, self.secret_key = access_key, secret_key
         self.port = None
+        self.admin_port = None
+        self.admin_key = ADMIN_API_KEY
         self._proc = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -70,6 +74,8 @@ class RamodProcess:
             "ramod",
             "--listen", self.listen,
             "--port-file", str(self.port_file),
+            "--admin-listen", "tcp:0:interface=127.0.0.1",
+            "--admin-port-file", str(self.admin_port_file),
             "--data-dir", str(self.data_dir),
             "--region", REGION,
             *self.extra_args,
@@ -80,6 +86,7 @@ class RamodProcess:
         env = dict(os.environ)
         env["RAMO_ROOT_ACCESS_KEY"] = self.access_key
         env["RAMO_ROOT_SECRET_KEY"] = self.secret_key
+        env["RAMO_ADMIN_API_KEY"] = self.admin_key
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
@@ -89,9 +96,10 @@ class RamodProcess:
         """Start the server and return once it accepts connections on its port."""
         if self.running:
             raise RuntimeError("ramod is already running")
-        if self.port_file.exists():
-            self.port_file.unlink()
-        self.port = None
+        for path in (self.port_file, self.admin_port_file):
+            if path.exists():
+                path.unlink()
+        self.port = self.admin_port = None
         self._stdout = open(self.workdir / "stdout.txt", "ab")
         self._proc = subprocess.Popen(
             self.command(), cwd=self.workdir, env=self.environment(),
@@ -101,9 +109,10 @@ class RamodProcess:
             if self._proc.poll() is not None:
                 raise RamodStartError(
                     f"ramod exited with status {self._proc.returncode}\n{self.log_tail()}")
-            port = self._read_port()
+            port = _read_port(self.port_file)
             if port is not None and _accepts_connections(port):
                 self.port = port
+                self.admin_port = _read_port(self.admin_port_file)
                 return self
             time.sleep(0.05)
         self.kill()
@@ -182,12 +191,20 @@ class RamodProcess:
                 values[name] = int(rest.split()[0]) * 1024
         return values
 
-    def _read_port(self):
-        try:
-            text = self.port_file.read_text().strip()
-        except FileNotFoundError:
-            return None
-        return int(text) if text.isdigit() else None
+    @property
+    def admin_url(self):
+        """The management API's base URL, e.g. ``http://127.0.0.1:41235``."""
+        if self.admin_port is None:
+            raise RuntimeError("ramod's management API is not listening")
+        return f"http://127.0.0.1:{self.admin_port}"
+
+
+def _read_port(path):
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 def _accepts_connections(port):

@@ -1,5 +1,6 @@
 """Tests for ramod.metadata.store on a real SQLite file, its calls run inline."""
 
+import dataclasses
 import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -9,6 +10,7 @@ from conftest import result
 
 from ramod.metadata import errors
 from ramod.metadata.migrations import CURRENT_VERSION
+from ramod.metadata.records import Stats
 from ramod.metadata.models import Blob, Credential, GarbageBlob, Object, SchemaVersion
 from ramod.metadata.store import MetadataStore, NewObject, ObjectInfo
 from ramod.threads import Pools
@@ -106,8 +108,10 @@ def test_lookup_unknown_key(store, bucket):
 
 
 def test_lookup(store, root, bucket):
-    """lookup() returns the credential, the bucket and (when asked) the object in one call."""
+    """lookup() returns the credential, the bucket (with its usage) and (when asked) the
+    object in one call."""
     info, _ = result(store.put_object(bucket, "key", new_blob()))
+    bucket = dataclasses.replace(bucket, object_count=1, object_bytes=info.size)
     assert result(store.lookup("ROOTKEY", None)) == (root, None, None)
     assert result(store.lookup("ROOTKEY", "absent")) == (root, None, None)
     assert result(store.lookup("ROOTKEY", "absent", "key")) == (root, None, None)
@@ -166,8 +170,9 @@ def test_delete_bucket_with_objects(store, bucket):
     result(store.put_object(bucket, "key", new_blob()))
     with pytest.raises(errors.BucketHasObjects):
         result(store.delete_bucket("bkt"))
-    assert result(store.get_bucket("bkt")) == bucket
+    assert result(store.get_bucket("bkt")).object_count == 1
     result(store.delete_object(bucket, "key"))
+    assert result(store.get_bucket("bkt")) == bucket
     result(store.delete_bucket("bkt"))
     assert result(store.get_bucket("bkt")) is None
 
@@ -357,8 +362,12 @@ def test_same_key_in_two_buckets(store, root, bucket):
 
 
 def test_stats(store, bucket):
-    """stats() counts buckets, objects and stored bytes."""
-    assert result(store.stats()) == {"buckets": 1, "objects": 0, "bytes": 0}
+    """stats() counts keys, buckets, objects and stored bytes from the usage counters."""
+    now = datetime.now(timezone.utc)
+    assert result(store.stats(now)) == Stats(1, 1, 0, 0, 0, 0)
     result(store.put_object(bucket, "a", new_blob(size=10)))
     result(store.put_object(bucket, "b", new_blob(size=5)))
-    assert result(store.stats()) == {"buckets": 1, "objects": 2, "bytes": 15}
+    result(store.put_object(bucket, "b", new_blob(size=7)))
+    assert result(store.stats(now)) == Stats(1, 1, 2, 17, 0, 0)
+    result(store.delete_object(bucket, "a"))
+    assert result(store.stats(now)) == Stats(1, 1, 1, 7, 0, 0)
