@@ -25,6 +25,9 @@ DEFAULTS = {
     "io-threads": "16",
     "access-log": "",
     "multipart-max-age": str(7 * 24 * 3600),
+    "admin-listen": "tcp:9001:interface=127.0.0.1",
+    "admin-port-file": "",
+    "public-url": "",
 }
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -48,6 +51,13 @@ class Config:
     multipart_max_age: int
     root_access_key: str | None
     root_secret_key: str | None
+    #: the management API's listener (strports), None when switched off
+    admin_listen: str | None = None
+    admin_port_file: Path | None = None
+    #: the management API key from RAMO_ADMIN_API_KEY (else generated and kept in the data dir)
+    admin_api_key: str | None = None
+    #: base URL of the S3 endpoint as clients reach it (presigned URLs); "" = the listener's
+    public_url: str = ""
 
     @classmethod
     def from_options(cls, options, environ=os.environ) -> "Config":
@@ -69,7 +79,18 @@ class Config:
         secret = environ.get("RAMO_ROOT_SECRET_KEY") or None
         if bool(access) != bool(secret):
             raise usage.UsageError("set both RAMO_ROOT_ACCESS_KEY and RAMO_ROOT_SECRET_KEY, or neither")
+        admin_key = environ.get("RAMO_ADMIN_API_KEY") or None
+        if admin_key is not None and len(admin_key) < 16:
+            raise usage.UsageError("RAMO_ADMIN_API_KEY must be at least 16 characters long")
+        public_url = values["public-url"].rstrip("/")
+        if public_url and not re.fullmatch(r"https?://[^/?#\s]+", public_url):
+            raise usage.UsageError(f"--public-url must be http(s)://host[:port], got {public_url!r}")
         return cls(
+            admin_listen=None if values["admin-listen"] == "off" else values["admin-listen"],
+            admin_port_file=(Path(values["admin-port-file"]).resolve()
+                             if values["admin-port-file"] else None),
+            admin_api_key=admin_key,
+            public_url=public_url,
             listen=values["listen"],
             data_dir=data_dir,
             db_url=db_url,

@@ -21,6 +21,11 @@ class Options(usage.Options):
         ["io-threads", None, None, "Threads for disk writes, fsync and hashing [default: 16]"],
         ["multipart-max-age", None, None,
          "Abort multipart uploads left unfinished this many seconds [default: 604800, 7 days]"],
+        ["admin-listen", None, None,
+         "Management API listener, a strports string, or 'off' [default: tcp:9001:interface=127.0.0.1]"],
+        ["admin-port-file", None, None, "Write the bound management API port to this file"],
+        ["public-url", None, None,
+         "S3 base URL clients use, for presigned URLs [default: the S3 listener's address]"],
         ["access-log", None, None,
          "Access log file, '-' for the twistd log, 'off' for none [default: <data-dir>/access.log]"],
     ]

@@ -130,6 +130,11 @@ class S3Request(server.Request):
             if self._has_body and not self.body_complete:
                 self._reject(result)
         else:
+            if result.release is not None:
+                if self._disconnected:
+                    result.release()
+                else:
+                    self.notifyFinish().addBoth(lambda _: result.release())
             if self.pipeline is not None:
                 self.pipeline.release(result.payload, result.chunk_chain())
             if self.rejected or self._disconnected:

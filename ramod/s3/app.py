@@ -5,15 +5,19 @@ credential and the bucket (one database round trip), and ``handle`` runs the
 operation's handler.  Nothing here knows twisted.web.
 """
 
+import hashlib
+import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
 from ramod.auth import parse_auth
 from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
-from ramod.s3 import buckets, copy, errors, list_objects, multipart, objects, subresources
+from ramod.metadata import errors as meta
+from ramod.s3 import buckets, copy, errors, list_objects, multipart, objects, quota, subresources
 from ramod.s3.context import NOT_FETCHED, RequestContext
 from ramod.s3.payload import digest_bytes, payload_spec, verify_digests
+from ramod.s3.rate_limit import RateLimiter, retry_after_header
 
 #: operation name -> async handler(app, ctx, body)
 HANDLERS = {
@@ -65,6 +69,8 @@ class S3App:
     def __init__(self, config, store, blobs, pools, clock):
         self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
         self.clock = clock
+        self.rate_limiter = RateLimiter(time.monotonic)
+        self.quota = quota.QuotaGate()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
@@ -102,6 +108,17 @@ class S3App:
         if credential is None or not credential.is_active:
             raise errors.InvalidAccessKeyId(AWSAccessKeyId=parsed.access_key)
         auth = parsed.verify(credential.secret_key, self.now(), self.config.max_skew)
+        if parsed.scheme == "sigv4-query" and await self.store.presigned_url_revoked(
+                hashlib.sha256(parsed.signature.encode()).hexdigest()):
+            raise errors.AccessDenied("This presigned URL has been revoked.",
+                                      resource=head.raw_path)
+        wait = self.rate_limiter.acquire(credential.access_key, credential.rate_limit)
+        if wait is not None:
+            error = errors.SlowDown(
+                f"Access key {credential.access_key} may send {credential.rate_limit:g} "
+                f"requests per second; retry after the Retry-After delay.", resource=head.raw_path)
+            error.headers["Retry-After"] = retry_after_header(wait)
+            raise error
         if endpoint.operation not in _NO_BUCKET:
             if bucket is None:
                 raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
@@ -114,7 +131,17 @@ class S3App:
                              obj if prefetch is not None else NOT_FETCHED)
         if endpoint.operation == "UploadPart":
             ctx = replace(ctx, payload=await multipart.check_upload(self, ctx))
+        if endpoint.streams_body and bucket is not None and bucket.quota_bytes is not None:
+            ctx = replace(ctx, release=await self._admit(ctx, declared))
         return ctx
+
+    async def _admit(self, ctx: RequestContext, declared: int | None):
+        """Reserve the upload's room in its bucket's quota before its body is read."""
+        size = declared or 0
+        if ctx.endpoint.operation == "PutObject":
+            old = await self.store.get_object(ctx.bucket, ctx.endpoint.key)
+            size -= old.size if old is not None else 0
+        return self.quota.admit(ctx.bucket, size, ctx.resource)
 
     async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:
         """Hold an in-memory body (XML) to its x-amz-content-sha256, Content-MD5 and checksum."""
@@ -126,4 +153,7 @@ class S3App:
 
     async def handle(self, ctx: RequestContext, body):
         """Run the handler; ``body`` is Digests+staging for streamed bodies, else bytes."""
-        return await HANDLERS[ctx.endpoint.operation](self, ctx, body)
+        try:
+            return await HANDLERS[ctx.endpoint.operation](self, ctx, body)
+        except meta.QuotaExceeded as e:
+            raise quota.translate(e, ctx.resource)

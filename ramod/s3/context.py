@@ -1,5 +1,6 @@
 """RequestContext: an authenticated S3 request, as handlers see it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ramod.auth import VerifiedAuth
@@ -24,6 +25,8 @@ class RequestContext:
     payload: PayloadSpec
     #: GetObject/HeadObject: the object as read with the credential (None: no such key)
     prefetched: object = NOT_FETCHED
+    #: gives back the bucket-quota room reserved for this upload; called when it is over
+    release: Callable[[], None] | None = None
 
     @property
     def resource(self) -> str:

@@ -90,6 +90,8 @@ InvalidObjectState = _error(
     "InvalidObjectState", 403, "The operation is not valid for the current state of the object.")
 # 403
 AccessDenied = _error("AccessDenied", 403, "Access Denied")
+QuotaExceeded = _error(
+    "QuotaExceeded", 403, "The bucket's quota does not leave room for this upload.")
 InvalidAccessKeyId = _error(
     "InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records.")
 RequestTimeTooSkewed = _error(

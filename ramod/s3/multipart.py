@@ -119,11 +119,15 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
             remove_garbage(app, garbage)
             return _copy_part_response(part, app.now())
         first, last = first_last if first_last is not None else (0, source.size - 1)
+        release = app.quota.admit(ctx.bucket, last - first + 1, ctx.resource)
         try:
             staging, md5, checksum = await app.pools.run_io(
                 copy_range, app.blobs, source.segments, first, last - first + 1, algorithm)
         except FileNotFoundError:
             continue
+        finally:
+            if release is not None:
+                release()
         sums = {algorithm: checksum} if algorithm else {}
         part = PartInfo(number, staging.blob_id, last - first + 1, '"%s"' % md5.hex(), sums)
         try:

@@ -30,8 +30,22 @@ def test_defaults(tmp_path, monkeypatch):
         db_url=f"sqlite:///{data_dir / 'ramo.sqlite3'}", region="us-east-1", domain="",
         port_file=None, max_skew=900, max_object_size=5 * 1024**3, io_threads=16,
         access_log=str(data_dir / "access.log"), multipart_max_age=7 * 24 * 3600,
-        root_access_key=None, root_secret_key=None)
+        root_access_key=None, root_secret_key=None,
+        admin_listen="tcp:9001:interface=127.0.0.1", admin_port_file=None, admin_api_key=None,
+        public_url="")
     assert config.is_sqlite
+
+
+def test_admin_settings(tmp_path):
+    """The management API can be moved or switched off; its key and the public URL are checked."""
+    config = Config.from_options({"admin-listen": "off", "public-url": "https://s3.example.com/"},
+                                 environ={"RAMO_ADMIN_API_KEY": "k" * 16})
+    assert (config.admin_listen, config.admin_api_key) == (None, "k" * 16)
+    assert config.public_url == "https://s3.example.com"
+    with pytest.raises(UsageError, match="at least 16"):
+        Config.from_options({}, environ={"RAMO_ADMIN_API_KEY": "short"})
+    with pytest.raises(UsageError, match="public-url"):
+        Config.from_options({"public-url": "s3.example.com"}, environ=NO_ENV)
 
 
 def test_command_line_values(tmp_path):
