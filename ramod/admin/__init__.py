@@ -1,0 +1,1 @@
+"""The management API: JSON over HTTP on its own listener."""
