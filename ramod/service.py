@@ -16,19 +16,48 @@ from twisted.application.internet import TimerService
 from twisted.internet import defer, endpoints, task
 from twisted.logger import Logger
 
+from ramod.admin.app import AdminApp
+from ramod.admin.site import make_admin_site
 from ramod.http.access_log import AccessLog
 from ramod.http.site import make_site
 from ramod.metadata.db import open_database
 from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
+from ramod.s3.objects import remove_garbage
 from ramod.storage.filesystem import BlobStore
 from ramod.threads import Pools
 
 log = Logger(namespace="ramod")
 
 GARBAGE_SWEEP_SECONDS = 5.0
+#: expired presigned URLs are forgotten this long after expiry
+PRESIGNED_KEPT_SECONDS = 24 * 3600
+ADMIN_KEY_FILE = "admin-api-key"
 #: on stop, how long requests in flight may take to finish
 DRAIN_SECONDS = 30.0
+
+
+def load_admin_key(config) -> tuple:
+    """(key, created): RAMO_ADMIN_API_KEY, else the one kept in the data directory, else a
+    new one written there (mode 0600).  I/O thread."""
+    if config.admin_api_key:
+        return config.admin_api_key, False
+    path = config.data_dir / ADMIN_KEY_FILE
+    try:
+        key = path.read_text().strip()
+        if key:
+            return key, False
+    except FileNotFoundError:
+        pass
+    key = "ramo_" + secrets.token_urlsafe(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return key, True
 
 
 def generate_keys() -> tuple:
@@ -36,6 +65,12 @@ def generate_keys() -> tuple:
     access = "RAMO" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
     secret = secrets.token_urlsafe(30)[:40]
     return access, secret
+
+
+def _write_port_file(path, port: int) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{port}\n")
+    tmp.replace(path)
 
 
 class RamoService(service.MultiService):
@@ -52,6 +87,7 @@ class RamoService(service.MultiService):
         self.store = None
         self.app = None
         self.port = None
+        self.admin_port = None
         self.site = None
         self.access_log = None
         self.ready = defer.Deferred()
@@ -88,22 +124,51 @@ class RamoService(service.MultiService):
         self.app = S3App(cfg, self.store, self.blobs, self.pools, self.reactor)
         self.access_log = AccessLog(cfg.access_log, self.reactor)
         self.access_log.start()
+        admin_key, admin_created = None, False
+        if cfg.admin_listen is not None:
+            admin_key, admin_created = await self.pools.run_io(load_admin_key, cfg)
+            admin = AdminApp(cfg, self.store, self.blobs, self.pools, self.reactor, admin_key,
+                             self.s3_url, generate_keys, lambda ids: remove_garbage(self.app, ids))
+            endpoint = endpoints.serverFromString(self.reactor, cfg.admin_listen)
+            self.admin_port = await endpoint.listen(make_admin_site(admin))
+            if cfg.admin_port_file:
+                _write_port_file(cfg.admin_port_file, self.admin_port.getHost().port)
         endpoint = endpoints.serverFromString(self.reactor, cfg.listen)
         self.site = make_site(self.app, self.access_log)
         self.port = await endpoint.listen(self.site)
         bound = self.port.getHost().port
         if cfg.port_file:
-            tmp = cfg.port_file.with_suffix(".tmp")
-            tmp.write_text(f"{bound}\n")
-            tmp.replace(cfg.port_file)
+            _write_port_file(cfg.port_file, bound)
         self._banner(root, created, bound)
+        if self.admin_port is not None:
+            self._admin_banner(admin_key, admin_created)
         self.ready.callback(bound)
 
-    def _banner(self, root, created, bound: int) -> None:
+    def s3_url(self) -> str:
+        """The S3 listener's base URL (127.0.0.1 for a wildcard address)."""
         scheme = "https" if self.config.listen.startswith(("ssl:", "tls:")) else "http"
-        host = self.port.getHost().host
-        host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        url = f"{scheme}://{host}:{bound}"
+        address = self.port.getHost()
+        host = "127.0.0.1" if address.host in ("0.0.0.0", "::") else address.host
+        host = f"[{host}]" if ":" in host else host
+        return f"{scheme}://{host}:{address.port}"
+
+    def _admin_banner(self, key: str, created: bool) -> None:
+        address = self.admin_port.getHost()
+        host = "127.0.0.1" if address.host in ("0.0.0.0", "::") else address.host
+        url = f"http://{host}:{address.port}"
+        if self.config.admin_api_key:
+            shown = "(from RAMO_ADMIN_API_KEY)"
+        elif created:
+            shown = f"{key}  (kept in {self.config.data_dir / ADMIN_KEY_FILE})"
+        else:
+            shown = f"(in {self.config.data_dir / ADMIN_KEY_FILE})"
+        print(f"Management API on {url}/api/v1 (OpenAPI: {url}/openapi.json)\n"
+              f"  admin API key: {shown}\n"
+              f"  ramoctl --url {url} stats\n", flush=True)
+        log.info("management API listening on {url}", url=url)
+
+    def _banner(self, root, created, bound: int) -> None:
+        url = self.s3_url()
         if self.config.root_secret_key:
             secret = "(from RAMO_ROOT_SECRET_KEY)"
         elif created:
@@ -135,6 +200,8 @@ class RamoService(service.MultiService):
             cutoff = datetime.fromtimestamp(self.reactor.seconds() - self.config.multipart_max_age,
                                             timezone.utc)
             await self.store.abort_uploads_before(cutoff)
+            await self.store.forget_expired_presigned_urls(datetime.fromtimestamp(
+                self.reactor.seconds() - PRESIGNED_KEPT_SECONDS, timezone.utc))
             ids = await self.store.garbage()
             if ids:
                 removed = await self.pools.run_io(self.blobs.remove_blobs, ids)
@@ -155,6 +222,8 @@ class RamoService(service.MultiService):
     def stopService(self):
         """Stop accepting, let requests in flight finish (up to DRAIN_SECONDS), then stop."""
         d = defer.maybeDeferred(super().stopService)
+        if self.admin_port is not None:
+            d.addCallback(lambda _: self.admin_port.stopListening())
         if self.port is not None:
             d.addCallback(lambda _: self.port.stopListening())
             d.addCallback(lambda _: defer.Deferred.fromCoroutine(self._drain()))

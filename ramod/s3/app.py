@@ -5,12 +5,12 @@ credential and the bucket (one database round trip), and ``handle`` runs the
 operation's handler.  Nothing here knows twisted.web.
 """
 
-import hashlib
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
 from ramod.auth import parse_auth
+from ramod.auth.presign import signature_hash
 from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
 from ramod.metadata import errors as meta
@@ -109,7 +109,7 @@ class S3App:
             raise errors.InvalidAccessKeyId(AWSAccessKeyId=parsed.access_key)
         auth = parsed.verify(credential.secret_key, self.now(), self.config.max_skew)
         if parsed.scheme == "sigv4-query" and await self.store.presigned_url_revoked(
-                hashlib.sha256(parsed.signature.encode()).hexdigest()):
+                signature_hash(parsed.signature)):
             raise errors.AccessDenied("This presigned URL has been revoked.",
                                       resource=head.raw_path)
         wait = self.rate_limiter.acquire(credential.access_key, credential.rate_limit)

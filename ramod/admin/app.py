@@ -1,0 +1,114 @@
+"""AdminApp: what every management API request goes through, and the services its
+handlers share (store, blob removal, key generation, the S3 endpoint's address)."""
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from twisted.logger import Logger
+
+from ramod.admin import buckets, credentials, errors, fields, objects, presigned, uploads
+from ramod.admin.routes import route
+
+log = Logger(namespace="ramod.admin")
+
+#: handler name (see ramod.admin.routes) -> async handler(api, request)
+HANDLERS = {
+    name: getattr(module, name)
+    for module, names in [
+        (buckets, ["get_stats", "list_buckets", "create_bucket", "get_bucket", "update_bucket",
+                   "delete_bucket"]),
+        (credentials, ["list_credentials", "create_credential", "get_credential",
+                       "update_credential", "delete_credential"]),
+        (objects, ["list_objects", "get_object", "delete_object", "delete_objects"]),
+        (uploads, ["list_uploads", "get_upload", "abort_upload"]),
+        (presigned, ["create_presigned_url", "list_presigned_urls", "get_presigned_url",
+                     "revoke_presigned_url"]),
+    ]
+    for name in names
+}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """A routed management API request."""
+
+    method: str
+    params: dict
+    query: dict
+    raw_body: bytes
+
+    def json(self) -> fields.Body:
+        return fields.Body(fields.json_body(self.raw_body))
+
+
+class AdminApp:
+    """The management API over the server's stores."""
+
+    def __init__(self, config, store, blobs, pools, clock, api_key: str, s3_url, generate_keys,
+                 remove_garbage):
+        self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
+        self.clock = clock
+        self._api_key = api_key.encode()
+        self._s3_url = s3_url
+        self.generate_keys = generate_keys
+        self._remove_garbage = remove_garbage
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
+
+    def s3_url(self) -> str:
+        return self.config.public_url or self._s3_url()
+
+    def check_key(self, authorization: bytes | None) -> None:
+        scheme, _, token = (authorization or b"").partition(b" ")
+        if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self._api_key):
+            error = errors.Unauthorized(
+                "Missing or wrong admin API key: send 'Authorization: Bearer <key>' (the key is "
+                "RAMO_ADMIN_API_KEY, or the one in <data-dir>/admin-api-key).")
+            error.headers["WWW-Authenticate"] = 'Bearer realm="ramo"'
+            raise error
+
+    async def handle(self, method: str, raw_path: str, query: dict, body: bytes):
+        """(status, JSON-able body or None) for an authenticated request."""
+        found = route(method, raw_path)
+        return await HANDLERS[found.handler](self, ApiRequest(method, found.params, query, body))
+
+    # -- shared by handlers ---------------------------------------------------------------
+
+    def remove_garbage(self, blob_ids: list) -> None:
+        self._remove_garbage(blob_ids)
+
+    async def root_credential(self):
+        found = await self.store.list_credentials(0, 1)
+        return found[0] if found and found[0].is_root else None
+
+    async def empty_bucket(self, bucket) -> None:
+        """Delete every object and upload of the bucket, a batch per transaction."""
+        while True:
+            count, garbage = await self.store.empty_bucket_batch(bucket)
+            self.remove_garbage(garbage)
+            if count == 0:
+                return
+
+    async def signing_credential(self, bucket, access_key: str | None):
+        """The key a presigned URL for ``bucket`` is signed with: the one named (active and
+        allowed to reach the bucket), else an active key of the owner, else root."""
+        if access_key is not None:
+            found = await self.store.get_credential(access_key)
+            if found is None:
+                raise errors.InvalidRequest(f"There is no access key {access_key!r}.")
+            if not found.is_active:
+                raise errors.InvalidRequest(f"The access key {access_key} is disabled.")
+            if not found.is_root and found.user_name != bucket.owner_name:
+                raise errors.InvalidRequest(
+                    f"The access key {access_key} belongs to {found.user_name!r}, who can't "
+                    f"reach the bucket {bucket.name!r} (owned by {bucket.owner_name!r}).")
+            return found
+        for candidate in await self.store.list_credentials(0, 1000, bucket.owner_name):
+            if candidate.is_active:
+                return candidate
+        root = await self.root_credential()
+        if root is None:
+            raise errors.InvalidRequest("No active key can sign for this bucket.")
+        return root

@@ -1,0 +1,77 @@
+"""The management API's twisted.web front: one leaf resource answering JSON."""
+
+import json
+from urllib.parse import parse_qsl
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.web import resource, server
+
+from ramod.admin import errors
+from ramod.admin.fields import MAX_BODY
+from ramod.admin.openapi import openapi_document
+
+log = Logger(namespace="ramod.admin")
+
+
+class AdminResource(resource.Resource):
+    isLeaf = True
+
+    def __init__(self, app, version: str = "0.1.0"):
+        super().__init__()
+        self._app = app
+        self._openapi = json.dumps(openapi_document(version), indent=2).encode()
+
+    def render(self, request):
+        d = Deferred.fromCoroutine(self._dispatch(request))
+        d.addErrback(lambda f: _write_error(request, f))
+        return server.NOT_DONE_YET
+
+    async def _dispatch(self, request) -> None:
+        method = request.method.decode("latin-1")
+        raw_path, _, raw_query = request.uri.decode("latin-1").partition("?")
+        if raw_path == "/openapi.json" and method in ("GET", "HEAD"):
+            _write(request, 200, self._openapi)
+            return
+        self._app.check_key(request.getHeader(b"authorization"))
+        length = request.getHeader(b"content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            raise errors.RequestTooLarge()
+        try:
+            query = dict(parse_qsl(raw_query, keep_blank_values=True, errors="strict"))
+        except (UnicodeDecodeError, ValueError):
+            raise errors.InvalidRequest("The query string is not percent-encoded UTF-8.")
+        body = request.content.read(MAX_BODY + 1) if request.content is not None else b""
+        status, answer = await self._app.handle(method, raw_path, query, body)
+        _write(request, status, None if answer is None else json.dumps(answer).encode())
+
+
+def _write(request, status: int, body: bytes | None, headers: dict | None = None) -> None:
+    if request._disconnected or request.finished:
+        return
+    request.setResponseCode(status)
+    for name, value in (headers or {}).items():
+        request.setHeader(name, value)
+    request.setHeader(b"Cache-Control", b"no-store")
+    if body is None:
+        request.finish()
+        return
+    request.setHeader(b"Content-Type", b"application/json")
+    request.setHeader(b"Content-Length", b"%d" % len(body))
+    if request.method != b"HEAD":
+        request.write(body)
+    request.finish()
+
+
+def _write_error(request, failure) -> None:
+    error = failure.value
+    if not isinstance(error, errors.ApiError):
+        log.failure("management API request failed", failure)
+        error = errors.ApiError()
+    _write(request, error.status, json.dumps(error.body()).encode(), error.headers)
+
+
+def make_admin_site(app) -> server.Site:
+    site = server.Site(AdminResource(app))
+    site.displayTracebacks = False
+    return site
