@@ -7,7 +7,8 @@ from peewee import SqliteDatabase
 
 from ramod.metadata.db import SQLITE_PRAGMAS, database_proxy
 from ramod.metadata.migrations import CURRENT_VERSION, migrate
-from ramod.metadata.models import Object, ObjectPart, SchemaVersion, Upload, UploadPart
+from ramod.metadata.models import (Bucket, Credential, Object, ObjectPart, SchemaVersion, Upload,
+                                   UploadPart)
 
 V1_SQL = (Path(__file__).parent / "schema_v1_sqlite.sql").read_text()
 
@@ -31,6 +32,8 @@ def v1_db(tmp_path):
 
 
 def test_upgrade_from_v1_keeps_objects_and_adds_multipart(v1_db):
+    """A v1 database keeps its rows, gains the v2/v3 tables and columns, and its buckets'
+    usage counters are computed from the objects they hold."""
     assert migrate(v1_db) == 1
     assert SchemaVersion.get().version == CURRENT_VERSION
     row = Object.get()
@@ -40,6 +43,12 @@ def test_upgrade_from_v1_keeps_objects_and_adds_multipart(v1_db):
     assert {"objectpart", "upload", "uploadpart"} <= set(v1_db.get_tables())
     unique = [i for i in v1_db.get_indexes("object") if i.unique]
     assert [i.columns for i in unique] == [["bucket_id", "key"]]
+    bucket = Bucket.get()
+    assert (bucket.object_count, bucket.object_bytes, bucket.upload_bytes,
+            bucket.quota_bytes) == (1, 3, 0, None)
+    assert row.created_at == row.last_modified
+    assert Credential.get().rate_limit is None
+    assert "presignedurl" in v1_db.get_tables()
     # the upgraded tables take what version 2 writes
     Object.create(bucket=1, key="mp", blob=None, size=0, etag='"e-1"', last_modified="2026-01-02",
                   part_count=1)
