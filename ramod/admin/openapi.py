@@ -449,7 +449,8 @@ def _paths() -> dict:
                 "listBuckets", "List buckets", buckets,
                 parameters=[*page, "prefix", _query("owner_id", ID, "Only this credential's "
                                                                     "buckets.")],
-                errors=[400], ok=("200", "BucketPage", "A page of buckets.")),
+                errors=[400, 404], ok=("200", "BucketPage", "A page of buckets."),
+                description="An `owner_id` that is no credential's: 404 no_such_credential."),
             "post": _operation(
                 "createBucket", "Create a bucket", buckets, body="BucketCreate",
                 errors=[400, 404, 409], ok=("201", "Bucket", "Created."),
