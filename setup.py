@@ -21,4 +21,5 @@ setup(
     extras_require={
         "postgres": ["psycopg2-binary==2.9.13"],
     },
+    entry_points={"console_scripts": ["ramoctl=ramod.ctl:main"]},
 )
