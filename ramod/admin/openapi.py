@@ -222,13 +222,14 @@ def _schemas() -> dict:
         "BucketPage": _page("Bucket", "Buckets ordered by name."),
         "BucketCreate": _object({
             "name": BUCKET_NAME_IN,
-            "owner_id": _with(ID, description="The owning credential's id; default: root."),
+            "owner_id": _with(ID, minimum=1, description="The owning credential's id; "
+                                                     "default: root."),
             "region": _with(STRING, description="Must be the server's region."),
             "quota_bytes": _with(QUOTA, default=None),
         }, required=["name"]),
         "BucketUpdate": _object({
             "quota_bytes": QUOTA,
-            "owner_id": _with(ID, description="The new owning credential's id."),
+            "owner_id": _with(ID, minimum=1, description="The new owning credential's id."),
         }, required=[]),
         "ObjectSummary": _object({
             "key": STRING,

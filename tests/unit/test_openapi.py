@@ -241,6 +241,7 @@ INVALID = [
     ("BucketCreate", {"name": "Photos"}),
     ("BucketCreate", {"name": "photos", "quota_bytes": -1}),
     ("BucketCreate", {"name": "photos", "owner": 1}),
+    ("BucketCreate", {"name": "photos", "owner_id": 0}),
     ("BucketUpdate", {"name": "other"}),
     ("Object", {**OBJECT, "checksums": {"CRC32": "not base64!"}}),
     ("DeleteObjectsRequest", {"keys": []}),
