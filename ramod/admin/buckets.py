@@ -39,7 +39,7 @@ async def list_buckets(api, req):
 async def create_bucket(api, req):
     body = req.json()
     name = body.string("name", required=True)
-    owner_id = body.integer("owner_id", low=1, nullable=False)
+    owner_id = body.integer("owner_id", low=1, high=fields.MAX_INT)
     region = body.string("region", default=api.config.region)
     quota = body.integer("quota_bytes", low=0, high=MAX_QUOTA, nullable=True)
     body.done()
@@ -71,7 +71,7 @@ async def get_bucket(api, req):
 async def update_bucket(api, req):
     body = req.json()
     quota = body.integer("quota_bytes", low=0, high=MAX_QUOTA, nullable=True, missing=UNSET)
-    owner = body.integer("owner_id", low=1, missing=UNSET)
+    owner = body.integer("owner_id", low=1, high=fields.MAX_INT, missing=UNSET)
     body.done()
     name = req.params["bucket"]
     try:

@@ -12,7 +12,7 @@ MAX_RATE = 1_000_000
 
 
 def _rate(body: Body):
-    return body.number("rate_limit", low=0.001, high=MAX_RATE, nullable=True, missing=UNSET)
+    return body.number("rate_limit", above=0, high=MAX_RATE, nullable=True, missing=UNSET)
 
 
 async def _found(api, credential_id: int):

@@ -9,6 +9,8 @@ from ramod.admin import errors
 
 MAX_BODY = 1024 * 1024
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+#: the largest id or size a database integer column holds
+MAX_INT = 2**63 - 1
 _MISSING = object()
 
 
@@ -60,12 +62,14 @@ class Body:
             return missing if missing is not None else default
         if value is None and nullable:
             return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON does not tell 3 from 3.0
         if isinstance(value, bool) or not isinstance(value, int):
             raise errors.InvalidRequest(f"The field {name!r} must be a whole number.")
         _check_range(name, value, low, high)
         return value
 
-    def number(self, name, *, low=None, high=None, nullable=False, missing=None):
+    def number(self, name, *, above=None, high=None, nullable=False, missing=None):
         value = self._take(name, False)
         if value is _MISSING:
             return missing
@@ -73,7 +77,8 @@ class Body:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise errors.InvalidRequest(f"The field {name!r} must be a number.")
-        _check_range(name, value, low, high)
+        if above is not None and value <= above or high is not None and value > high:
+            raise errors.InvalidRequest(f"The field {name!r} must be above {above} and at most {high}.")
         return float(value)
 
     def boolean(self, name, *, missing=None):

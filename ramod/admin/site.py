@@ -30,7 +30,11 @@ class AdminResource(resource.Resource):
     async def _dispatch(self, request) -> None:
         method = request.method.decode("latin-1")
         raw_path, _, raw_query = request.uri.decode("latin-1").partition("?")
-        if raw_path == "/openapi.json" and method in ("GET", "HEAD"):
+        if raw_path == "/openapi.json":
+            if method not in ("GET", "HEAD"):
+                error = errors.MethodNotAllowed(f"{method} is not allowed here; use GET.")
+                error.headers["Allow"] = "GET"
+                raise error
             _write(request, 200, self._openapi)
             return
         self._app.check_key(request.getHeader(b"authorization"))
