@@ -2,9 +2,12 @@
 
 import concurrent.futures
 import hashlib
+import json
 import os
+import urllib.request
 
 import pytest
+from botocore.exceptions import ClientError
 
 from postgres_cluster import PostgresCluster
 from ramod_process import RamodProcess, unique_bucket_name
@@ -105,3 +108,38 @@ def test_listing_multipart_and_copy_on_postgres(pg_ramod, s3_factory):
     s3.copy_object(Bucket=bucket, Key="mp-copy", CopySource={"Bucket": bucket, "Key": "mp"})
     s3.delete_object(Bucket=bucket, Key="mp")
     assert s3.get_object(Bucket=bucket, Key="mp-copy")["Body"].read() == b"".join(parts)
+
+
+def test_quota_holds_across_two_nodes(postgres, pg_ramod, tmp_path, s3_factory):
+    """Two ramod processes on one database racing PUTs into a bucket with a quota: the
+    quota check in the commit transaction keeps the total within it (neither process sees
+    the other's uploads in flight)."""
+    second = RamodProcess(tmp_path, extra_args=["--db", postgres.url])
+    with second:
+        bucket = unique_bucket_name("pgquota")
+        s3_factory(pg_ramod).create_bucket(Bucket=bucket)
+        request = urllib.request.Request(
+            f"{pg_ramod.admin_url}/api/v1/buckets/{bucket}", method="PATCH",
+            data=json.dumps({"quota_bytes": 10 * 100_000 + 50_000}).encode(),
+            headers={"Authorization": f"Bearer {pg_ramod.admin_key}"})
+        urllib.request.urlopen(request).close()
+        clients = [s3_factory(pg_ramod, max_pool_connections=8),
+                   s3_factory(second, max_pool_connections=8)]
+
+        def put(n):
+            try:
+                clients[n % 2].put_object(Bucket=bucket, Key=f"k{n}", Body=os.urandom(100_000))
+                return "ok"
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            outcomes = list(pool.map(put, range(32)))
+        assert set(outcomes) <= {"ok", "QuotaExceeded"}
+        assert outcomes.count("ok") == 10
+        listed = clients[0].list_objects_v2(Bucket=bucket)["Contents"]
+        assert sum(o["Size"] for o in listed) == 10 * 100_000
+        request = urllib.request.Request(f"{pg_ramod.admin_url}/api/v1/buckets/{bucket}",
+                                         headers={"Authorization": f"Bearer {pg_ramod.admin_key}"})
+        with urllib.request.urlopen(request) as answer:
+            info = json.load(answer)
+        assert (info["object_count"], info["total_size"]) == (10, 10 * 100_000)
