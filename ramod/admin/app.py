@@ -80,8 +80,7 @@ class AdminApp:
         self._remove_garbage(blob_ids)
 
     async def root_credential(self):
-        found = await self.store.list_credentials(0, 1)
-        return found[0] if found and found[0].is_root else None
+        return await self.store.root_credential()
 
     async def empty_bucket(self, bucket) -> None:
         """Delete every object and upload of the bucket, a batch per transaction."""

@@ -44,6 +44,12 @@ class AdminQueries:
             return [self._credential_info(r) for r in query.order_by(Credential.id).limit(limit)]
         return self._run(q)
 
+    def root_credential(self):
+        def q():
+            row = Credential.get_or_none(Credential.is_root == True)  # noqa: E712
+            return None if row is None else self._credential_info(row)
+        return self._run(q)
+
     def credential_by_id(self, credential_id: int):
         def q():
             row = Credential.get_or_none(Credential.id == credential_id)
