@@ -135,9 +135,13 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
     def create_bucket(self, name: str, owner_id: int, region: str):
         """Create a bucket; raise BucketTaken if the name is in use."""
         def q():
-            existing = Bucket.get_or_none(Bucket.name == name)
+            existing = Bucket.select(Bucket, Credential).join(Credential).where(
+                Bucket.name == name).first()
             if existing is not None:
-                raise errors.BucketTaken(existing.owner_id == owner_id)
+                # buckets belong to users: any key of the owner's user owns it
+                creator = Credential.get_or_none(Credential.id == owner_id)
+                raise errors.BucketTaken(creator is not None
+                                         and existing.owner.user_name == creator.user_name)
             try:
                 with self._db.atomic():
                     row = Bucket.create(name=name, owner=owner_id, region=region,

@@ -102,6 +102,15 @@ class UploadQueries:
             return garbage
         return self._run(q)
 
+    def part_size(self, bucket, key: str, upload_id: str, number: int):
+        """The size of the part ``number`` already uploaded, or 0."""
+        def q():
+            row = (UploadPart.select(UploadPart.size).join(Upload)
+                   .where((Upload.upload_id == upload_id) & (Upload.bucket == bucket.id)
+                          & (Upload.key == key) & (UploadPart.part_number == number)).first())
+            return 0 if row is None else row.size
+        return self._run(q)
+
     def list_parts(self, bucket, key: str, upload_id: str, after: int, limit: int):
         """(UploadInfo, parts numbered above ``after``, at most ``limit``); UploadMissing."""
         def q():

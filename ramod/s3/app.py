@@ -14,7 +14,8 @@ from ramod.auth.presign import signature_hash
 from ramod.http.head import RequestHead
 from ramod.http.router import Endpoint, route, split_host
 from ramod.metadata import errors as meta
-from ramod.s3 import buckets, copy, errors, list_objects, multipart, objects, quota, subresources
+from ramod.s3 import (buckets, copy, errors, list_objects, multipart, objects, parts, quota,
+                      subresources)
 from ramod.s3.context import NOT_FETCHED, RequestContext
 from ramod.s3.payload import digest_bytes, payload_spec, verify_digests
 from ramod.s3.rate_limit import RateLimiter, retry_after_header
@@ -141,6 +142,10 @@ class S3App:
         if ctx.endpoint.operation == "PutObject":
             old = await self.store.get_object(ctx.bucket, ctx.endpoint.key)
             size -= old.size if old is not None else 0
+        elif ctx.endpoint.operation == "UploadPart":
+            size -= await self.store.part_size(
+                ctx.bucket, ctx.endpoint.key, ctx.head.query.get("uploadId", ""),
+                parts.parse_part_number(ctx.head.query.get("partNumber", "")))
         return self.quota.admit(ctx.bucket, size, ctx.resource)
 
     async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:

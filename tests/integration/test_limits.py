@@ -402,8 +402,6 @@ def test_multipart_and_copies_respect_quota(server, root, quota_bucket):
     assert (view["total_size"], view["multipart_size"]) == (8 * MiB, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: the UploadPart quota admission counts a "
-                   "re-uploaded part's full size without subtracting the part it replaces")
 def test_replacing_a_part_in_full_bucket(server, root, quota_bucket):
     """Re-uploading a part with one of the same size does not grow the bucket, so a full
     bucket accepts it (as it accepts a same-size object overwrite)."""

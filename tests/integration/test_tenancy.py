@@ -351,9 +351,6 @@ def test_second_key_of_same_user_shares_buckets(tenants, alice_second_key):
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [tenants.a_bucket]
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: CreateBucket compares the bucket's owning "
-                   "credential id, not its user, so another key of the owner gets "
-                   "BucketAlreadyExists")
 def test_second_key_of_same_user_recreates_own_bucket(tenants, alice_second_key):
     """Re-creating Alice's bucket with another key of hers answers as for her first key
     (200 in us-east-1), not 409 BucketAlreadyExists: buckets belong to users, not keys."""
