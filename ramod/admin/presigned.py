@@ -1,5 +1,6 @@
 """Handlers of /presigned-urls: share links that can be listed and revoked."""
 
+import secrets
 from datetime import timedelta
 
 from ramod.admin import errors, fields, views
@@ -9,6 +10,8 @@ from ramod.auth.sigv4 import MAX_EXPIRES
 from ramod.metadata import errors as meta
 
 METHODS = ("GET", "PUT", "HEAD", "DELETE")
+#: a signed query parameter making each link unique (S3 ignores unknown parameters)
+LINK_PARAM = "x-ramo-link"
 
 
 async def create_presigned_url(api, req):
@@ -27,7 +30,8 @@ async def create_presigned_url(api, req):
     credential = await api.signing_credential(bucket, access_key)
     now = api.now().replace(microsecond=0)
     made = presign(api.s3_url(), bucket.name, key, method, credential.access_key,
-                   credential.secret_key, api.config.region, now, expires)
+                   credential.secret_key, api.config.region, now, expires,
+                   extra=((LINK_PARAM, secrets.token_hex(8)),))
     info = await api.store.add_presigned_url(credential.id, signature_hash(made.signature),
                                              made.url, bucket.name, key, method, now,
                                              now + timedelta(seconds=expires))

@@ -49,6 +49,7 @@ class Route(NamedTuple):
 
 def route(method: str, raw_path: str) -> Route:
     """The handler for a request; NotFound or MethodNotAllowed (with ``Allow``)."""
+    also_allowed = set()
     for regex, pattern, methods in _COMPILED:
         match = regex.fullmatch(raw_path)
         if match is None:
@@ -56,10 +57,12 @@ def route(method: str, raw_path: str) -> Route:
         handler = methods.get(method)
         if handler is None:
             if pattern.endswith("/objects/delete"):
-                continue  # only POST is the batch delete; otherwise "delete" is a key
-            error = errors.MethodNotAllowed(
-                f"{method} is not allowed here; use {', '.join(sorted(methods))}.")
-            error.headers["Allow"] = ", ".join(sorted(methods))
+                # only POST is the batch delete; otherwise "delete" is a key
+                also_allowed.update(methods)
+                continue
+            allowed = ", ".join(sorted(set(methods) | also_allowed))
+            error = errors.MethodNotAllowed(f"{method} is not allowed here; use {allowed}.")
+            error.headers["Allow"] = allowed
             raise error
         try:
             params = {name: unquote(value, errors="strict") for name, value in

@@ -26,11 +26,14 @@ class PresignedUrl(NamedTuple):
 
 
 def presign(base_url: str, bucket: str, key: str, method: str, access_key: str,
-            secret_key: str, region: str, now: datetime.datetime, expires: int) -> PresignedUrl:
+            secret_key: str, region: str, now: datetime.datetime, expires: int,
+            extra: tuple = ()) -> PresignedUrl:
     """A URL that lets anyone holding it send ``method`` to ``bucket/key`` until ``now +
     expires`` seconds, signed with ``access_key``.
 
     :param base_url: ``http(s)://host[:port]`` of the S3 endpoint as clients reach it.
+    :param extra: more ``(name, value)`` query parameters, signed with the rest (a link id
+        makes two otherwise identical links different, so each can be revoked alone).
     """
     host = urlsplit(base_url).netloc
     moment = utc(now)
@@ -40,7 +43,7 @@ def presign(base_url: str, bucket: str, key: str, method: str, access_key: str,
                                                                     keep_slash=True)
     params = [("X-Amz-Algorithm", ALGORITHM), ("X-Amz-Credential", f"{access_key}/{scope}"),
               ("X-Amz-Date", amz_date), ("X-Amz-Expires", str(expires)),
-              ("X-Amz-SignedHeaders", "host")]
+              ("X-Amz-SignedHeaders", "host"), *extra]
     query = canonical_query(params)
     canonical = canonical_request(method, raw_path, query, {"host": host}, ["host"],
                                   UNSIGNED_PAYLOAD)

@@ -5,7 +5,8 @@ from peewee import IntegrityError, fn
 
 from ramod.metadata import errors
 from ramod.metadata.models import Bucket, Credential, Object, PresignedUrl, Upload, UploadPart
-from ramod.metadata.records import (PresignedUrlInfo, Stats, UploadSummary, aware, naive, utcnow)
+from ramod.metadata.records import (PresignedUrlInfo, Stats, UploadSummary, aware, naive,
+                                    starts_with, utcnow)
 from ramod.metadata.upload_queries import upload_info
 
 #: "leave this field as it is" for partial updates (None is a value: "no limit")
@@ -190,7 +191,7 @@ class AdminQueries:
             query = Upload.select().where((Upload.bucket == bucket.id)
                                           & Upload.completed_at.is_null())
             if prefix:
-                query = query.where(Upload.key.startswith(prefix))
+                query = query.where(starts_with(Upload.key, prefix))
             if after is not None:
                 query = query.where((Upload.key > after[0])
                                     | ((Upload.key == after[0]) & (Upload.id > after[1])))

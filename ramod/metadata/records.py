@@ -165,6 +165,30 @@ class Stats:
     active_presigned_urls: int
 
 
+def successor(prefix: str) -> str | None:
+    """The smallest string above every string that starts with ``prefix``.
+
+    Code point order, which for str equals S3's UTF-8 byte order.  None for ``""``
+    and for prefixes made only of U+10FFFF, which nothing follows.
+    """
+    chars = list(prefix)
+    while chars:
+        code = ord(chars.pop()) + 1
+        if code == 0xD800:
+            code = 0xE000  # surrogates are not characters
+        if code <= 0x10FFFF:
+            return "".join(chars) + chr(code)
+    return None
+
+
+def starts_with(field, prefix: str):
+    """``field`` begins with ``prefix``, compared by bytes: a range, not LIKE (whose ``%``
+    and ``_`` are wildcards and which ignores case on SQLite); uses the column's index."""
+    cond = field >= prefix
+    upper = successor(prefix)
+    return cond if upper is None else cond & (field < upper)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

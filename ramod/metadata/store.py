@@ -16,7 +16,7 @@ from ramod.metadata.models import Blob, Bucket, Credential, GarbageBlob, Object
 from ramod.metadata.object_queries import ObjectQueries
 from ramod.metadata.records import (BucketInfo, CredentialInfo, ListEntry, NewObject,  # noqa: F401
                                     ObjectInfo, PartInfo, UploadInfo, aware, dump_json, load_json,
-                                    naive, utcnow)
+                                    naive, starts_with, utcnow)
 from ramod.metadata.upload_queries import UploadQueries
 
 
@@ -166,7 +166,7 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
             if user_name is not None:
                 query = query.where(Credential.user_name == user_name)
             if prefix:
-                query = query.where(Bucket.name.startswith(prefix))
+                query = query.where(starts_with(Bucket.name, prefix))
             if after:
                 query = query.where(Bucket.name > after)
             if region:

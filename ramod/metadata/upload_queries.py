@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from ramod.metadata import errors
 from ramod.metadata.models import Blob, Upload, UploadPart
 from ramod.metadata.records import (PartInfo, UploadInfo, aware, dump_json, load_json, naive,
-                                    utcnow)
+                                    starts_with, utcnow)
 
 
 #: how long a completed upload is remembered for retried Completes
@@ -131,7 +131,7 @@ class UploadQueries:
             query = Upload.select().where((Upload.bucket == bucket.id)
                                           & Upload.completed_at.is_null())
             if prefix:
-                query = query.where(Upload.key.startswith(prefix))
+                query = query.where(starts_with(Upload.key, prefix))
             if key_marker:
                 after = Upload.key > key_marker
                 marker_row = upload_id_marker and Upload.get_or_none(

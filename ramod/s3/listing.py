@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ramod.http import xml
+from ramod.metadata.records import successor
 from ramod.s3 import errors
 
 __all__ = [
@@ -152,22 +153,6 @@ class Page:
     truncated: bool = False
     #: when truncated: the last key or common prefix on the page
     next_marker: str | None = None
-
-
-def successor(prefix: str) -> str | None:
-    """The smallest string above every string that starts with ``prefix``.
-
-    Code point order, which for str equals S3's UTF-8 byte order.  None for ``""``
-    and for prefixes made only of U+10FFFF, which nothing follows.
-    """
-    chars = list(prefix)
-    while chars:
-        code = ord(chars.pop()) + 1
-        if code == 0xD800:
-            code = 0xE000  # surrogates are not characters
-        if code <= 0x10FFFF:
-            return "".join(chars) + chr(code)
-    return None
 
 
 def paginate(seek: Seek, prefix: str, delimiter: str | None, after: str, max_keys: int) -> Page:
