@@ -117,3 +117,17 @@ def test_counters_match_the_rows_after_random_operations(store, bucket):
             upload = uploads.pop(rng.randrange(len(uploads)))
             result(store.abort_upload(bucket, upload.key, upload.upload_id))
         assert usage(store) == recount(bucket)
+
+
+def test_prefixes_match_bytes_not_like_patterns(store, root, bucket):
+    """Upload and bucket prefixes are literal and case-sensitive: '_' and '%' are no wildcards."""
+    for key in ["a_1", "ab1", "A_1", "a%1", "a%"]:
+        start_upload(store, bucket, key=key)
+    listed = [u.key for u in result(store.list_uploads(bucket, "a_", "", "", 100))]
+    assert listed == ["a_1"]
+    assert [u.key for u in result(store.list_uploads(bucket, "a%", "", "", 100))] == ["a%", "a%1"]
+    summaries = result(store.upload_summaries(bucket, "A", None, 100))
+    assert [s.upload.key for s in summaries] == ["A_1"]
+    for name in ["bk_one", "bkxone", "bk-two"]:
+        result(store.create_bucket(name, root.id, "us-east-1"))
+    assert [b.name for b in result(store.list_buckets(None, "bk_"))] == ["bk_one"]
