@@ -11,6 +11,8 @@ ever signalled, by its PID.
 and benchmarks that send bodies with ``http.client`` instead of boto3.
 """
 
+import http.client
+import json
 import os
 import signal
 import socket
@@ -21,8 +23,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import boto3
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -213,6 +217,35 @@ def _accepts_connections(port):
     except OSError:
         return False
     return True
+
+
+def admin_call(server, method, path, body=None):
+    """One management API call to ``server``; returns ``(status, parsed JSON body or None)``."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.admin_port, timeout=30)
+    try:
+        headers = {"Authorization": f"Bearer {server.admin_key}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn.request(method, "/api/v1" + path, body=data, headers=headers)
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+    finally:
+        conn.close()
+
+
+def no_retry_client(server, access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY,
+                    max_pool_connections=10):
+    """A path-style SigV4 boto3 client that never retries (``max_attempts`` would count
+    retries, not attempts: 1 means one retry)."""
+    config = Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                    retries={"total_max_attempts": 1, "mode": "standard"},
+                    max_pool_connections=max_pool_connections)
+    return boto3.session.Session().client(
+        "s3", endpoint_url=server.endpoint, region_name=REGION, aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key, config=config)
 
 
 def unique_bucket_name(prefix="t"):

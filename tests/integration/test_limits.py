@@ -2,8 +2,8 @@
 concurrent load: quota refusals come before the body is read and nothing refused is
 stored; a rate-limited key gets 503 SlowDown with Retry-After while other keys don't."""
 
+import functools
 import http.client
-import json
 import os
 import socket
 import threading
@@ -11,44 +11,19 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ramod_process import (REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, RamodProcess,
+from ramod_process import admin_call as admin
+from ramod_process import no_retry_client
+from ramod_process import (RamodProcess,
                            signed_headers, unique_bucket_name)
 
 MiB = 1024 * 1024
+#: many threads share one client in the concurrency tests
+s3_client = functools.partial(no_retry_client, max_pool_connections=32)
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def admin(server, method, path, body=None):
-    """One management API call; returns ``(status, parsed JSON body or None)``."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.admin_port, timeout=30)
-    try:
-        headers = {"Authorization": f"Bearer {server.admin_key}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, "/api/v1" + path, body=data, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
-    finally:
-        conn.close()
-
-
-def s3_client(server, access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_KEY):
-    """A path-style SigV4 boto3 client that never retries (``max_attempts`` would count
-    retries, not attempts: 1 means one retry)."""
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                    retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
-    return boto3.session.Session().client(
-        "s3", endpoint_url=server.endpoint, region_name=REGION, aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key, config=config)
 
 
 def refusal(call):

@@ -2,37 +2,19 @@
 confined to their own buckets over S3, disabled keys and revocable presigned URLs."""
 
 import http.client
-import json
 import os
 import uuid
 from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ramod_process import REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, unique_bucket_name
+from ramod_process import ROOT_ACCESS_KEY, ROOT_SECRET_KEY, unique_bucket_name
+from ramod_process import admin_call as admin
+from ramod_process import no_retry_client as s3_client
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def admin(server, method, path, body=None):
-    """One management API call; returns ``(status, parsed JSON body or None)``."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.admin_port, timeout=30)
-    try:
-        headers = {"Authorization": f"Bearer {server.admin_key}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, "/api/v1" + path, body=data, headers=headers)
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
-    finally:
-        conn.close()
 
 
 def create_key(server, user_name):
@@ -46,16 +28,6 @@ def set_key(server, credential, **fields):
     status, answer = admin(server, "PATCH", f"/credentials/{credential['id']}", fields)
     assert status == 200, answer
     return answer
-
-
-def s3_client(server, access_key, secret_key):
-    """A path-style SigV4 boto3 client that never retries (``max_attempts`` would count
-    retries, not attempts: 1 means one retry)."""
-    config = Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                    retries={"total_max_attempts": 1, "mode": "standard"})
-    return boto3.session.Session().client(
-        "s3", endpoint_url=server.endpoint, region_name=REGION, aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key, config=config)
 
 
 def fetch(url, method="GET", body=None, headers=None):
