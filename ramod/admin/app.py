@@ -79,6 +79,13 @@ class AdminApp:
     def remove_garbage(self, blob_ids: list) -> None:
         self._remove_garbage(blob_ids)
 
+    async def bucket(self, name: str):
+        """The BucketInfo, or NoSuchBucket."""
+        info = await self.store.get_bucket(name)
+        if info is None:
+            raise errors.NoSuchBucket(f"There is no bucket named {name!r}.")
+        return info
+
     async def root_credential(self):
         return await self.store.root_credential()
 

@@ -14,13 +14,6 @@ async def get_stats(api, req):
     return 200, views.stats(await api.store.stats(api.now()))
 
 
-async def found_bucket(api, name: str):
-    info = await api.store.get_bucket(name)
-    if info is None:
-        raise errors.NoSuchBucket(f"There is no bucket named {name!r}.")
-    return info
-
-
 async def list_buckets(api, req):
     limit = fields.limit(req.query)
     after = fields.decode_cursor(req.query) or ""
@@ -64,7 +57,7 @@ async def create_bucket(api, req):
 
 
 async def get_bucket(api, req):
-    info = await found_bucket(api, req.params["bucket"])
+    info = await api.bucket(req.params["bucket"])
     return 200, {**views.bucket(info), "objects": await object_page(api, info, req.query)}
 
 
@@ -86,7 +79,7 @@ async def update_bucket(api, req):
 async def delete_bucket(api, req):
     name = req.params["bucket"]
     force = fields.bool_param(req.query, "force")
-    info = await found_bucket(api, name)
+    info = await api.bucket(name)
     if force:
         await api.empty_bucket(info)
     elif await api.store.upload_summaries(info, "", None, 1):

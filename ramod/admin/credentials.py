@@ -55,7 +55,7 @@ async def create_credential(api, req):
 
 async def get_credential(api, req):
     info = await _found(api, req.params["id"])
-    buckets = await api.store.user_buckets(info.user_name)
+    buckets = await api.store.list_buckets(info.user_name)
     return 200, {**views.credential(info), "bucket_count": len(buckets),
                  "buckets": [views.bucket_usage(b) for b in buckets]}
 

@@ -20,17 +20,12 @@ async def object_page(api, bucket, query: dict) -> dict:
     return views.object_page(page, cursor)
 
 
-async def _bucket(api, req):
-    from ramod.admin.buckets import found_bucket
-    return await found_bucket(api, req.params["bucket"])
-
-
 async def list_objects(api, req):
-    return 200, await object_page(api, await _bucket(api, req), req.query)
+    return 200, await object_page(api, await api.bucket(req.params["bucket"]), req.query)
 
 
 async def get_object(api, req):
-    bucket = await _bucket(api, req)
+    bucket = await api.bucket(req.params["bucket"])
     info = await api.store.get_object(bucket, req.params["key"])
     if info is None:
         raise errors.NoSuchKey(f"There is no object {req.params['key']!r} in {bucket.name!r}.")
@@ -38,7 +33,7 @@ async def get_object(api, req):
 
 
 async def delete_object(api, req):
-    bucket = await _bucket(api, req)
+    bucket = await api.bucket(req.params["bucket"])
     key = req.params["key"]
     deleted, missing, garbage = await _delete(api, bucket, [key])
     if missing:
@@ -50,7 +45,7 @@ async def delete_objects(api, req):
     body = req.json()
     keys = body.string_list("keys", low=1, high=MAX_BATCH)
     body.done()
-    bucket = await _bucket(api, req)
+    bucket = await api.bucket(req.params["bucket"])
     deleted, missing, _ = await _delete(api, bucket, list(dict.fromkeys(keys)))
     return 200, {"deleted": deleted, "errors": [
         {"key": key, "error": "no_such_key", "message": f"There is no object {key!r}."}

@@ -4,7 +4,6 @@ import secrets
 from datetime import timedelta
 
 from ramod.admin import errors, fields, views
-from ramod.admin.buckets import found_bucket
 from ramod.auth.presign import presign, signature_hash
 from ramod.auth.sigv4 import MAX_EXPIRES
 from ramod.metadata import errors as meta
@@ -26,7 +25,7 @@ async def create_presigned_url(api, req):
         raise errors.InvalidRequest(f"The field 'method' must be one of {', '.join(METHODS)}.")
     if not key or len(key.encode("utf-8", "surrogatepass")) > 1024 or "\x00" in key:
         raise errors.InvalidRequest("The field 'object_key' must be 1 to 1024 bytes of UTF-8.")
-    bucket = await found_bucket(api, bucket_name)
+    bucket = await api.bucket(bucket_name)
     credential = await api.signing_credential(bucket, access_key)
     now = api.now().replace(microsecond=0)
     made = presign(api.s3_url(), bucket.name, key, method, credential.access_key,

@@ -1,12 +1,11 @@
 """Handlers of /buckets/{bucket}/multipart-uploads: uploads in progress, and aborting them."""
 
 from ramod.admin import errors, fields, views
-from ramod.admin.buckets import found_bucket
 from ramod.metadata import errors as meta
 
 
 async def list_uploads(api, req):
-    bucket = await found_bucket(api, req.params["bucket"])
+    bucket = await api.bucket(req.params["bucket"])
     limit = fields.limit(req.query)
     after = fields.decode_cursor(req.query)
     if after is not None and not (isinstance(after, list) and len(after) == 2
@@ -22,7 +21,7 @@ async def list_uploads(api, req):
 
 
 async def _found(api, req):
-    bucket = await found_bucket(api, req.params["bucket"])
+    bucket = await api.bucket(req.params["bucket"])
     summary = await api.store.upload_by_id(bucket, req.params["upload_id"])
     if summary is None:
         raise errors.NoSuchUpload(

@@ -117,10 +117,6 @@ class AdminQueries:
             row.delete_instance()
         return self._run(q)
 
-    def user_buckets(self, user_name: str):
-        """Every bucket of the user, by name."""
-        return self.list_buckets(user_name)
-
     # -- buckets --------------------------------------------------------------------------
 
     def list_buckets_of(self, owner_id: int | None, prefix: str, after: str, limit: int):
