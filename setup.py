@@ -7,7 +7,7 @@ setup(
     version="0.1.0",
     description="Self-hosted S3-compatible object storage on Twisted",
     python_requires=">=3.11",
-    packages=find_packages(include=["ramod", "ramod.*"]) + ["twisted.plugins"],
+    packages=find_packages(include=["ramod", "ramod.*", "ramogui", "ramogui.*"]) + ["twisted.plugins"],
     package_data={"twisted.plugins": ["ramod_plugin.py"]},
     install_requires=[
         "twisted[tls]==26.10.0",
@@ -20,6 +20,9 @@ setup(
     ],
     extras_require={
         "postgres": ["psycopg2-binary==2.9.13"],
+        # The desktop app. keyring: the OS's secret store for profile secrets (see README).
+        "gui": ["PySide6-Essentials==6.12.0", "keyring==25.7.0"],
     },
-    entry_points={"console_scripts": ["ramoctl=ramod.ctl:main"]},
+    entry_points={"console_scripts": ["ramoctl=ramod.ctl:main"],
+                  "gui_scripts": ["ramogui=ramogui.app:main"]},
 )

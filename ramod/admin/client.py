@@ -267,14 +267,14 @@ class AdminClient:
                 conn.connect()
             except (OSError, http.client.HTTPException) as exc:
                 raise AdminConnectionError(
-                    f"cannot connect to {self.base_url}: {_describe(exc, self.timeout)}") from exc
+                    f"cannot connect to {self.base_url}: {failure_reason(exc, self.timeout)}") from exc
             try:
                 conn.request(method, path, body=payload, headers=headers)
                 response = conn.getresponse()
                 return response.status, response.reason, response.read()
             except (OSError, http.client.HTTPException) as exc:
                 raise AdminConnectionError(
-                    f"no answer from {self.base_url}: {_describe(exc, self.timeout)}") from exc
+                    f"no answer from {self.base_url}: {failure_reason(exc, self.timeout)}") from exc
         finally:
             conn.close()
 
@@ -352,12 +352,12 @@ def _preview(data: bytes) -> str:
     return text
 
 
-def _describe(exc: BaseException, timeout: float) -> str:
+def failure_reason(exc: BaseException, timeout: float) -> str:
     """A short reason for a failed connection, e.g. ``connection refused``."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, TimeoutError):
-        return f"timed out after {timeout:g}s"
+        return f"timed out after {timeout:g}s" if timeout else "timed out"
     if isinstance(exc, socket.gaierror):
         return f"cannot resolve host name ({exc.strerror})"
     if isinstance(exc, ssl.SSLCertVerificationError):

@@ -1,0 +1,1 @@
+"""Everything ramogui needs from a Ramo server, without Qt: usable from worker threads."""

@@ -1,0 +1,1 @@
+"""Qt item models; only the GUI thread fills them (``set_rows``/``append_rows``)."""

@@ -1,0 +1,1 @@
+"""Widgets and windows: layout and user actions; network work goes through a ``Runner``."""
