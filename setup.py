@@ -8,7 +8,7 @@ setup(
     description="Self-hosted S3-compatible object storage on Twisted",
     python_requires=">=3.11",
     packages=find_packages(include=["ramod", "ramod.*", "ramogui", "ramogui.*"]) + ["twisted.plugins"],
-    package_data={"twisted.plugins": ["ramod_plugin.py"]},
+    package_data={"twisted.plugins": ["ramod_plugin.py"], "ramogui.resources": ["*.svg"]},
     install_requires=[
         "twisted[tls]==26.10.0",
         "treq==26.7.0",

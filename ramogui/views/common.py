@@ -1,13 +1,14 @@
-"""Small pieces every view uses: the error banner, confirmations, times and sizes for people."""
+"""Small pieces every view uses: the error banner, confirmations, and (from
+``ramogui.formatting``) times and sizes for people."""
 
-import datetime
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableView,
+                               QWidget)
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from ramogui.formatting import human_bytes, local_time, parse_time
 
-from ramod.human import human_bytes
-
-__all__ = ["ErrorBanner", "confirm", "human_bytes", "local_time", "parse_time"]
+__all__ = ["ErrorBanner", "confirm", "human_bytes", "local_time", "parse_time",
+           "sorted_table"]
 
 
 class ErrorBanner(QLabel):
@@ -43,19 +44,27 @@ def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     return box.clickedButton() is go
 
 
-def parse_time(text: str | None) -> datetime.datetime | None:
-    """An ISO 8601 time of the management API (``2026-11-22T10:04:05Z``) as an aware datetime."""
-    if not text:
-        return None
-    try:
-        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def local_time(text: str | None) -> str:
-    """An API time shown in the computer's time zone, ``2026-11-22 11:04:05``; ``""`` if none."""
-    moment = parse_time(text)
-    if moment is None:
-        return text or ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def sorted_table(model, sort_column: int, name: str, label: str) -> QTableView:
+    """A read-only, row-selecting table of ``model`` through a ``QSortFilterProxyModel``
+    (``table.model()``) that sorts by the model's ``SORT_ROLE`` and filters, ignoring case,
+    by its ``FILTER_ROLE``."""
+    proxy = QSortFilterProxyModel(model)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(model.SORT_ROLE)
+    proxy.setFilterRole(model.FILTER_ROLE)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    table = QTableView(objectName=name)
+    table.setModel(proxy)
+    table.setAccessibleName(label)
+    table.setSortingEnabled(True)
+    table.sortByColumn(sort_column, Qt.SortOrder.AscendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

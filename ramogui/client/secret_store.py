@@ -1,0 +1,132 @@
+"""Where a profile's secrets live: the desktop's keyring, else (with a warning) the profile file.
+
+With a usable ``keyring`` backend (Secret Service, KWallet, macOS Keychain, Windows Credential
+Locker) the admin API key and the secret access key are kept under the service ``ramo`` as
+``<profile name>/admin_key`` and ``<profile name>/secret_key``.  Without one (a headless machine,
+no keyring daemon) they are kept in plain text in the ``secrets`` section of the profile file,
+which is only readable by its owner, and ``SecretStore.warning`` says so.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from typing import TYPE_CHECKING
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import fail, null
+
+from ramogui.client.errors import ClientError
+from ramogui.client.profiles import Secrets
+
+if TYPE_CHECKING:
+    from ramogui.client.profile_store import ProfileFile
+
+SERVICE = "ramo"
+FIELDS = ("admin_key", "secret_key")
+_PROBE_USER = "ramo-keyring-probe"
+
+
+class SecretStoreError(ClientError):
+    """The keyring refused to store or give back a secret (locked, access denied)."""
+
+
+def usable_keyring() -> keyring.backend.KeyringBackend | None:
+    """The desktop's keyring if one really works (a round trip succeeds), else ``None``."""
+    backend = keyring.get_keyring()
+    try:
+        if isinstance(backend, (fail.Keyring, null.Keyring)) or backend.priority <= 0:
+            return None
+        token = _random.token_hex(8)
+        backend.set_password(SERVICE, _PROBE_USER, token)
+        works = backend.get_password(SERVICE, _PROBE_USER) == token
+        backend.delete_password(SERVICE, _PROBE_USER)
+    except Exception:  # noqa: BLE001 - any failure of a keyring means "not usable"
+        return None
+    return backend if works else None
+
+
+class SecretStore:
+    """Load and save the ``Secrets`` of named profiles.
+
+    :param file: the profile file; holds the secrets when there is no keyring.
+    :param backend: the keyring to use; default: ``usable_keyring()``.
+    """
+
+    def __init__(self, file: ProfileFile, backend: keyring.backend.KeyringBackend | None = None):
+        self._file = file
+        self._keyring = backend if backend is not None else usable_keyring()
+
+    @property
+    def in_keyring(self) -> bool:
+        """Whether secrets go to the desktop's keyring."""
+        return self._keyring is not None
+
+    @property
+    def warning(self) -> str | None:
+        """A sentence for the person when secrets are kept in plain text, else ``None``."""
+        if self.in_keyring:
+            return None
+        return ("No desktop keyring is available: the admin API key and secret key are stored "
+                f"in plain text in {self._file.path} (readable only by your user).")
+
+    def load(self, name: str) -> Secrets | None:
+        """The secrets of profile ``name``; ``None`` if none are stored."""
+        if self._keyring is not None:
+            values = {field: self._get(name, field) for field in FIELDS}
+            if any(value is not None for value in values.values()):
+                return Secrets(**{field: value or "" for field, value in values.items()})
+        stored = self._file.read().get("secrets", {}).get(name)
+        if not isinstance(stored, dict):
+            return None
+        return Secrets(**{field: str(stored.get(field) or "") for field in FIELDS})
+
+    def save(self, name: str, secrets: Secrets) -> None:
+        """Store the secrets of profile ``name``, replacing any earlier ones."""
+        if self._keyring is not None:
+            for field in FIELDS:
+                self._call(self._keyring.set_password, SERVICE, _user(name, field),
+                           getattr(secrets, field))
+            self._drop_from_file(name)        # plain-text copies from a time without keyring
+            return
+        document = self._file.read_for_update()
+        document.setdefault("secrets", {})[name] = {field: getattr(secrets, field)
+                                                    for field in FIELDS}
+        self._file.write(document)
+
+    def delete(self, name: str) -> None:
+        """Forget the secrets of profile ``name`` (nothing happens if there are none)."""
+        if self._keyring is not None:
+            for field in FIELDS:
+                if self._get(name, field) is not None:
+                    self._call(self._keyring.delete_password, SERVICE, _user(name, field))
+        self._drop_from_file(name)
+
+    def rename(self, old: str, new: str) -> None:
+        """Move the secrets of profile ``old`` to ``new``."""
+        secrets = self.load(old)
+        if secrets is not None:
+            self.delete(old)
+            self.save(new, secrets)
+
+    def _get(self, name: str, field: str) -> str | None:
+        return self._call(self._keyring.get_password, SERVICE, _user(name, field))
+
+    def _drop_from_file(self, name: str) -> None:
+        document = self._file.read_for_update()
+        if name in document.get("secrets", {}):
+            del document["secrets"][name]
+            self._file.write(document)
+
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except keyring.errors.KeyringError as exc:
+            raise SecretStoreError(f"The desktop keyring refused: {exc or type(exc).__name__}"
+                                   ) from exc
+
+
+def _user(name: str, field: str) -> str:
+    return f"{name}/{field}"

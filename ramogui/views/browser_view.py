@@ -1,0 +1,375 @@
+"""The object browser: one bucket's folders and objects, page by page, with every action on them.
+
+Listings come from the management API a page at a time (``page_size`` entries, folders by
+the ``/`` delimiter); more pages load when the user scrolls to the end or presses "Load
+more", so a bucket of millions of keys is never listed whole.  The search box narrows the
+listing on the server (a key prefix under the current folder).  Uploads and downloads go
+to the ``TransferQueue``.
+"""
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from ramogui.client.bulk import delete_entries
+from ramogui.client.errors import describe
+from ramogui.models.objects_model import NAME, Entry, ObjectsModel, ObjectsSortProxy, \
+    entries_from_page
+from ramogui.views.breadcrumbs import Breadcrumbs
+from ramogui.views.common import ErrorBanner, confirm
+from ramogui.views.object_info import ObjectInfoPanel
+from ramogui.views.object_table import ObjectTable
+from ramogui.views.share_dialog import ShareDialog
+
+PAGE_SIZE = 1000
+SEARCH_DELAY_MS = 300
+REFRESH_AFTER_UPLOAD_MS = 800
+
+
+class BrowserView(QWidget):
+    """Folders and objects of one bucket.
+
+    :param transfers: the app's ``TransferQueue`` (uploads and downloads).
+    :param page_size: entries per listing request (1..1000).
+    """
+
+    status_message = Signal(str)
+    listing_loaded = Signal()             # a page arrived and is shown
+
+    def __init__(self, runner, transfers, parent: QWidget | None = None, *,
+                 page_size: int = PAGE_SIZE):
+        super().__init__(parent)
+        self.runner, self.transfers, self.page_size = runner, transfers, page_size
+        self.session = None
+        self.bucket, self.prefix = "", ""
+        self.next_cursor: str | None = None
+        self.pages_loaded = 0
+        self._listing_job = self._info_job = None
+        self._build()
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.reload)
+        self._upload_refresh = QTimer(self, singleShot=True, interval=REFRESH_AFTER_UPLOAD_MS)
+        self._upload_refresh.timeout.connect(self.reload)
+        transfers.upload_done.connect(self._uploaded)
+        self._update_actions()
+
+    # -- layout ------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.error = ErrorBanner(self)
+        self.breadcrumbs = Breadcrumbs(self)
+        self.breadcrumbs.prefix_chosen.connect(self.set_prefix)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("searchField")
+        self.search.setPlaceholderText("Search names starting with… (Ctrl+F)")
+        self.search.setAccessibleName("Search by name prefix")
+        self.search.setToolTip("Lists only names in this folder that start with this text "
+                               "(searched on the server)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+
+        self.toolbar = QToolBar("Object actions", self)
+        self.toolbar.setAccessibleName("Object actions")
+        self.action_up = self._action("Up", "Go to the parent folder", "Alt+Up", self.go_up)
+        self.action_refresh = self._action("Refresh", "Reload the listing", "F5", self.reload)
+        self.toolbar.addSeparator()
+        self.action_upload = self._action("Upload files…", "Upload files into this folder",
+                                          "Ctrl+U", self.choose_files_to_upload)
+        self.action_upload_folder = self._action(
+            "Upload folder…", "Upload a whole folder into this folder", "Ctrl+Shift+U",
+            self.choose_folder_to_upload)
+        self.action_new_folder = self._action("New folder…", "Create a folder here",
+                                              "Ctrl+Shift+N", self.ask_new_folder)
+        self.toolbar.addSeparator()
+        self.action_download = self._action("Download…", "Download the selection to a folder",
+                                            "Ctrl+D", self.download_selected)
+        self.action_share = self._action("Share link…", "Make a link to the selected object",
+                                         "Ctrl+L", self.share_selected)
+        self.action_delete = self._action("Delete", "Delete the selected objects and folders",
+                                          QKeySequence.StandardKey.Delete, self.delete_selected)
+        focus_search = QAction(self)
+        focus_search.setShortcut(QKeySequence.StandardKey.Find)
+        focus_search.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        focus_search.triggered.connect(self.search.setFocus)
+        self.addAction(focus_search)
+
+        self.model = ObjectsModel(self)
+        self.proxy = ObjectsSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = ObjectTable(self)
+        self.table.setObjectName("objectTable")
+        self.table.setModel(self.proxy)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._activated)
+        self.table.files_dropped.connect(self.upload_paths)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+        self.info = ObjectInfoPanel(self)
+        self.info.setObjectName("objectInfo")
+        splitter = QSplitter(self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.info)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        self.footer = QLabel(self)
+        self.footer.setObjectName("listingStatus")
+        self.footer.setAccessibleName("Listing status")
+        self.load_more_button = QPushButton("Load more", self)
+        self.load_more_button.setObjectName("loadMoreButton")
+        self.load_more_button.setAccessibleName("Load the next page of the listing")
+        self.load_more_button.setToolTip("Fetch the next page of this folder from the server")
+        self.load_more_button.clicked.connect(self.load_more)
+
+        top = QHBoxLayout()
+        top.addWidget(self.breadcrumbs, 1)
+        top.addWidget(self.search)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.footer, 1)
+        bottom.addWidget(self.load_more_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.error)
+        layout.addLayout(top)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+
+    def _action(self, text, tip, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.toolbar.addAction(action)
+        self.addAction(action)
+        button = self.toolbar.widgetForAction(action)
+        if button is not None:
+            button.setAccessibleName(text.rstrip("…"))
+        return action
+
+    # -- where we are --------------------------------------------------------
+
+    def set_session(self, session) -> None:
+        self.session = session
+        self.open_bucket("")
+
+    def open_bucket(self, bucket: str) -> None:
+        self.bucket = bucket
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.set_prefix("")
+
+    def set_prefix(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.breadcrumbs.set_location(self.bucket, prefix)
+        self.reload()
+
+    def go_up(self) -> None:
+        if self.prefix:
+            self.set_prefix(self.prefix[:-1].rpartition("/")[0] + "/"
+                            if "/" in self.prefix[:-1] else "")
+
+    def refresh(self) -> None:
+        self.reload()
+
+    # -- listing -------------------------------------------------------------
+
+    def reload(self) -> None:
+        """List the current folder again from its first page."""
+        self._search_timer.stop()
+        self._upload_refresh.stop()
+        self.error.clear_error()
+        self.model.set_rows([])
+        self.info.clear()
+        self.next_cursor, self.pages_loaded = None, 0
+        if self._listing_job is not None:
+            self._listing_job.discard()
+            self._listing_job = None
+        if self.session is None or not self.bucket:
+            self.footer.setText("Choose a bucket to browse." if self.session else "Not connected.")
+            self._update_actions()
+            return
+        self._fetch(None)
+
+    def load_more(self) -> None:
+        if self.next_cursor and self._listing_job is None:
+            self._fetch(self.next_cursor)
+
+    def _fetch(self, cursor: str | None) -> None:
+        list_prefix = self.prefix + self.search.text()
+        self.footer.setText(f"Loading {list_prefix or 'the top level'}…")
+        self._listing_job = self.runner.call(
+            self.session.admin.list_objects, self.bucket, prefix=list_prefix or None,
+            delimiter="/", limit=self.page_size, cursor=cursor,
+            on_done=self._page_arrived, on_error=self._listing_failed)
+        self._update_actions()
+
+    def _page_arrived(self, page: dict) -> None:
+        self._listing_job = None
+        self.pages_loaded += 1
+        self.next_cursor = page.get("next_cursor")
+        self.model.append_rows(entries_from_page(page, self.prefix))
+        self._update_footer()
+        self._update_actions()
+        self.listing_loaded.emit()
+
+    def _listing_failed(self, exc: BaseException) -> None:
+        self._listing_job = None
+        self.error.show_error(f"Cannot list {self.bucket}/{self.prefix}: {describe(exc)}")
+        self.footer.setText("")
+        self._update_actions()
+
+    def _update_footer(self) -> None:
+        count = self.model.rowCount()
+        text = f"{count:,} item{'s' if count != 1 else ''} shown"
+        if self.search.text():
+            text += f" starting with “{self.search.text()}”"
+        text += (" · more on the server: scroll down or press Load more" if self.next_cursor
+                 else " · end of the listing")
+        self.footer.setText(text)
+
+    def _scrolled(self, value: int) -> None:
+        bar = self.table.verticalScrollBar()
+        if value >= bar.maximum() - 2 and bar.maximum() > 0:
+            self.load_more()
+
+    # -- selection -----------------------------------------------------------
+
+    def selected_entries(self) -> list[Entry]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.model.entry(self.proxy.mapToSource(index).row()) for index in rows]
+
+    def _selection_changed(self, *_args) -> None:
+        self._update_actions()
+        entries = self.selected_entries()
+        if self._info_job is not None:
+            self._info_job.discard()
+            self._info_job = None
+        if len(entries) != 1 or entries[0].is_folder:
+            self.info.clear(f"{len(entries)} selected." if len(entries) > 1 else
+                            "Select an object to see its details.")
+            return
+        self.info.clear("Loading details…")
+        self._info_job = self.runner.call(
+            self.session.admin.get_object, self.bucket, entries[0].key,
+            on_done=self._info_arrived, on_error=self._info_failed)
+
+    def _info_arrived(self, info: dict) -> None:
+        self._info_job = None
+        self.info.show_object(info)
+
+    def _info_failed(self, exc: BaseException) -> None:
+        self._info_job = None
+        self.info.clear(f"Cannot load the details: {describe(exc)}")
+
+    def _activated(self, index) -> None:
+        entry = self.model.entry(self.proxy.mapToSource(index).row())
+        if entry.is_folder:
+            self.set_prefix(entry.key)
+
+    def _update_actions(self) -> None:
+        ready = self.session is not None and bool(self.bucket)
+        entries = self.selected_entries() if ready else []
+        for action in (self.action_refresh, self.action_upload, self.action_upload_folder,
+                       self.action_new_folder):
+            action.setEnabled(ready)
+        self.action_up.setEnabled(ready and bool(self.prefix))
+        self.action_download.setEnabled(bool(entries))
+        self.action_delete.setEnabled(bool(entries))
+        self.action_share.setEnabled(len(entries) == 1 and not entries[0].is_folder)
+        self.load_more_button.setEnabled(bool(self.next_cursor) and self._listing_job is None)
+        self.load_more_button.setVisible(bool(self.next_cursor))
+
+    # -- actions -------------------------------------------------------------
+
+    def upload_paths(self, paths: list[str]) -> None:
+        """Upload local files and folders into the folder shown."""
+        if self.session is None or not self.bucket:
+            self.error.show_error("Open a bucket before uploading.")
+            return
+        self.transfers.add_uploads(paths, self.bucket, self.prefix)
+        self.status_message.emit(f"Uploading {len(paths)} item(s) to {self.bucket}/{self.prefix}")
+
+    def choose_files_to_upload(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Upload files")
+        if paths:
+            self.upload_paths(paths)
+
+    def choose_folder_to_upload(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Upload a folder")
+        if path:
+            self.upload_paths([path])
+
+    def download_selected(self, dest_dir: str | None = None) -> None:
+        """Download the selected objects and folders into ``dest_dir`` (asked if not given)."""
+        entries = self.selected_entries()
+        if not entries:
+            return
+        if dest_dir is None:
+            dest_dir = QFileDialog.getExistingDirectory(self, "Download to folder")
+            if not dest_dir:
+                return
+        keys = [entry.key for entry in entries if not entry.is_folder]
+        prefixes = [entry.key for entry in entries if entry.is_folder]
+        self.transfers.add_downloads(self.bucket, keys, prefixes, dest_dir)
+        self.status_message.emit(f"Downloading {len(entries)} item(s) to {dest_dir}")
+
+    def share_selected(self) -> None:
+        entries = self.selected_entries()
+        if len(entries) == 1 and not entries[0].is_folder:
+            dialog = ShareDialog(self.runner, self.session, self.bucket, entries[0].key, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+
+    def ask_new_folder(self) -> None:
+        name, ok = QInputDialog.getText(self, "New folder", "Folder name:")
+        if ok:
+            self.create_folder(name)
+
+    def create_folder(self, name: str) -> None:
+        """An empty ``name/`` object, which S3 clients show as a folder."""
+        name = name.strip().strip("/")
+        if not name:
+            self.error.show_error("A folder needs a name.")
+            return
+        self.runner.call(self.session.s3.put_object, self.bucket, f"{self.prefix}{name}/", b"",
+                         on_done=lambda _etag: self.reload(),
+                         on_error=lambda exc: self.error.show_error(
+                             f"Cannot create folder {name}: {describe(exc)}"))
+
+    def delete_selected(self) -> None:
+        entries = self.selected_entries()
+        if not entries:
+            return
+        keys = [entry.key for entry in entries if not entry.is_folder]
+        prefixes = [entry.key for entry in entries if entry.is_folder]
+        what = []
+        if keys:
+            what.append(f"{len(keys)} object{'s' if len(keys) != 1 else ''}")
+        if prefixes:
+            what.append(f"{len(prefixes)} folder{'s' if len(prefixes) != 1 else ''} "
+                        "with everything in them")
+        if not confirm(self, "Delete", f"Delete {' and '.join(what)} from {self.bucket}? "
+                       "This cannot be undone.", "Delete"):
+            return
+        self.status_message.emit(f"Deleting {' and '.join(what)}…")
+        self.runner.call(delete_entries, self.session.admin, self.bucket, keys, prefixes,
+                         on_done=self._deleted, on_error=lambda exc: self.error.show_error(
+                             f"Delete failed: {describe(exc)}"))
+
+    def _deleted(self, report) -> None:
+        message = f"Deleted {report.deleted:,} object{'s' if report.deleted != 1 else ''}."
+        if report.failed:
+            first_key, first_reason = report.errors[0]
+            self.error.show_error(f"{report.failed:,} could not be deleted, e.g. "
+                                  f"{first_key}: {first_reason}")
+        self.status_message.emit(message)
+        self.reload()
+
+    def _uploaded(self, bucket: str, key: str) -> None:
+        if bucket == self.bucket and key.startswith(self.prefix):
+            self._upload_refresh.start()

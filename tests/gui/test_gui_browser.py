@@ -1,0 +1,248 @@
+"""The object browser against a real ramod: listing by folders, paging a 5,000-key bucket,
+server-side search, the info panel, drops, downloads and batch delete."""
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+from ramod_process import unique_bucket_name
+
+from ramogui.models.objects_model import NAME, SIZE
+from ramogui.views.browser_view import BrowserView
+from ramogui.workers.transfer_queue import TransferQueue
+
+MANY = 5000
+
+
+@pytest.fixture(scope="module")
+def big_bucket(gui_ramod):
+    """A bucket of 5,000 keys ``item-00000`` … ``item-04999`` (shared by this module)."""
+    from ramod_process import no_retry_client
+    s3 = no_retry_client(gui_ramod, max_pool_connections=16)
+    name = unique_bucket_name("gui-many")
+    s3.create_bucket(Bucket=name)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=name, Key=f"item-{n:05d}", Body=b"%d" % n),
+                      range(MANY)))
+    return name
+
+
+@pytest.fixture
+def transfers(qtbot, session):
+    queue = TransferQueue()
+    queue.set_session(session)
+    yield queue
+    queue.cancel_all()
+    queue.wait(30_000)
+
+
+@pytest.fixture
+def browser(qtbot, runner, transfers, session):
+    view = BrowserView(runner, transfers)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    view.set_session(session)
+    return view
+
+
+def open_and_wait(qtbot, browser, bucket, prefix=""):
+    with qtbot.waitSignal(browser.listing_loaded, timeout=20_000):
+        browser.open_bucket(bucket)
+        if prefix:
+            browser.set_prefix(prefix)
+    qtbot.waitUntil(lambda: browser._listing_job is None, timeout=20_000)
+
+
+def names(browser):
+    return [browser.proxy.index(row, NAME).data() for row in range(browser.proxy.rowCount())]
+
+
+def test_folders_and_objects_by_delimiter_with_breadcrumbs(qtbot, browser, s3, bucket,
+                                                          screenshot):
+    for key in ["a.txt", "photos/2026/x.jpg", "photos/y.jpg", "docs/readme.md", "z/"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"data of " + key.encode())
+    open_and_wait(qtbot, browser, bucket)
+    assert names(browser) == ["docs/", "photos/", "z/", "a.txt"]     # folders first
+    assert "end of the listing" in browser.footer.text()
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        browser.table.activated.emit(browser.proxy.index(1, NAME))     # open photos/
+    assert browser.prefix == "photos/"
+    assert names(browser) == ["2026/", "y.jpg"]
+    assert [b.text() for b in browser.breadcrumbs.buttons] == [bucket, "photos"]
+    screenshot(browser, "browser-folder")
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        browser.breadcrumbs.buttons[0].click()
+    assert browser.prefix == "" and names(browser)[0] == "docs/"
+
+
+def test_paging_through_5000_keys_never_lists_the_whole_bucket(qtbot, runner, transfers,
+                                                               session, big_bucket, screenshot):
+    view = BrowserView(runner, transfers, page_size=1000)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    view.set_session(session)
+    open_and_wait(qtbot, view, big_bucket)
+    assert view.model.rowCount() == 1000 and view.next_cursor
+    assert view.load_more_button.isVisible()
+    assert "more on the server" in view.footer.text()
+    # Scrolling to the end fetches the next page by itself.
+    with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
+        view.table.scrollToBottom()
+    assert view.model.rowCount() == 2000
+    while view.next_cursor:
+        with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
+            view.load_more_button.click()
+    assert view.pages_loaded == 5
+    loaded = [view.model.entry(row).key for row in range(view.model.rowCount())]
+    assert loaded == [f"item-{n:05d}" for n in range(MANY)]
+    assert "5,000 items shown" in view.footer.text() and "end of the listing" in view.footer.text()
+    assert not view.load_more_button.isVisible()
+    screenshot(view, "browser-5000-keys")
+
+
+def test_search_is_a_server_side_prefix(qtbot, browser, big_bucket):
+    open_and_wait(qtbot, browser, big_bucket)
+    with qtbot.waitSignal(browser.listing_loaded, timeout=20_000):
+        qtbot.keyClicks(browser.search, "item-049")
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 100, timeout=10_000)
+    assert names(browser)[0] == "item-04900" and browser.next_cursor is None
+    assert "starting with “item-049”" in browser.footer.text()
+
+
+def test_columns_sort_by_raw_values_with_folders_first(qtbot, browser, s3, bucket):
+    for key, size in [("small", 5), ("big", 5000), ("mid", 300)]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x" * size)
+    s3.put_object(Bucket=bucket, Key="folder/inner", Body=b"")
+    open_and_wait(qtbot, browser, bucket)
+    browser.table.sortByColumn(SIZE, Qt.SortOrder.DescendingOrder)
+    assert names(browser) == ["folder/", "big", "mid", "small"]
+    browser.table.sortByColumn(SIZE, Qt.SortOrder.AscendingOrder)
+    assert names(browser) == ["folder/", "small", "mid", "big"]
+
+
+def test_info_panel_shows_metadata_etag_type_and_multipart(qtbot, browser, s3, bucket,
+                                                           screenshot):
+    s3.put_object(Bucket=bucket, Key="doc.pdf", Body=b"%PDF-1.7 hello",
+                  ContentType="application/pdf", Metadata={"author": "Ana"})
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="multi.bin")
+    part = s3.upload_part(Bucket=bucket, Key="multi.bin", UploadId=upload["UploadId"],
+                          PartNumber=1, Body=b"m" * 1000)
+    s3.complete_multipart_upload(Bucket=bucket, Key="multi.bin", UploadId=upload["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                             "ETag": part["ETag"]}]})
+    open_and_wait(qtbot, browser, bucket)
+    browser.table.selectRow(0)
+    qtbot.waitUntil(lambda: browser.info.values["Key"].text() == "doc.pdf", timeout=10_000)
+    assert browser.info.values["Content type"].text() == "application/pdf"
+    assert browser.info.values["ETag"].text().strip('"') == hashlib.md5(b"%PDF-1.7 hello").hexdigest()
+    assert browser.info.values["Multipart"].text() == "no"
+    table = browser.info.metadata
+    assert ("x-amz-meta-author", "Ana") in [(table.item(r, 0).text(), table.item(r, 1).text())
+                                            for r in range(table.rowCount())]
+    screenshot(browser, "browser-info-panel")
+    browser.table.selectRow(1)
+    qtbot.waitUntil(lambda: browser.info.values["Key"].text() == "multi.bin", timeout=10_000)
+    assert browser.info.values["Multipart"].text() == "yes, 1 parts"
+
+
+def drop(widget, paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    target = widget.viewport()
+    spot = QPointF(20, 20)
+    actions = Qt.DropAction.CopyAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(spot, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(target, enter)
+    move = QDragMoveEvent(spot, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(target, move)
+    event = QDropEvent(spot, actions, mime, buttons, modifiers)
+    QApplication.sendEvent(target, event)
+    return enter.isAccepted(), event.isAccepted()
+
+
+def test_dropped_files_and_folder_arrive_byte_identical(qtbot, browser, transfers, s3, bucket,
+                                                        tmp_path):
+    one, two = tmp_path / "one.bin", tmp_path / "two words.txt"
+    one.write_bytes(os.urandom(300_000))
+    two.write_text("hello ünïcode\n")
+    folder = tmp_path / "album"
+    (folder / "inner").mkdir(parents=True)
+    (folder / "cover.jpg").write_bytes(os.urandom(1000))
+    (folder / "inner" / "deep.txt").write_bytes(b"deep")
+    open_and_wait(qtbot, browser, bucket)
+    with qtbot.waitSignal(browser.listing_loaded, timeout=30_000):
+        assert drop(browser.table, [one, two, folder]) == (True, True)
+        qtbot.waitUntil(lambda: transfers.active_count() == 0, timeout=30_000)
+    expected = {"one.bin": one, "two words.txt": two, "album/cover.jpg": folder / "cover.jpg",
+                "album/inner/deep.txt": folder / "inner" / "deep.txt"}
+    for key, path in expected.items():
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == path.read_bytes()
+    qtbot.waitUntil(lambda: names(browser) == ["album/", "one.bin", "two words.txt"],
+                    timeout=10_000)
+
+
+def test_drop_of_something_that_is_not_files_is_refused(qtbot, browser, bucket):
+    open_and_wait(qtbot, browser, bucket)
+    mime = QMimeData()
+    mime.setText("just text")
+    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(browser.table.viewport(), enter)
+    assert not enter.isAccepted()
+
+
+def test_download_folder_and_batch_delete(qtbot, browser, transfers, s3, bucket, tmp_path,
+                                          answer_dialog):
+    contents = {"keep.txt": b"keep", "set/a.bin": os.urandom(5000), "set/sub/b.bin": b"b",
+                "c.txt": b"c"}
+    for key, body in contents.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    open_and_wait(qtbot, browser, bucket)
+    assert names(browser) == ["set/", "c.txt", "keep.txt"]
+    browser.table.selectRow(0)
+    browser.table.selectionModel().select(
+        browser.proxy.index(1, NAME), browser.table.selectionModel().SelectionFlag.Select
+        | browser.table.selectionModel().SelectionFlag.Rows)
+    browser.download_selected(str(tmp_path))
+    qtbot.waitUntil(lambda: transfers.active_count() == 0, timeout=30_000)
+    assert (tmp_path / "c.txt").read_bytes() == b"c"
+    assert (tmp_path / "set" / "a.bin").read_bytes() == contents["set/a.bin"]
+    assert (tmp_path / "set" / "sub" / "b.bin").read_bytes() == b"b"
+    answer_dialog("Delete")
+    with qtbot.waitSignal(browser.listing_loaded, timeout=20_000):
+        browser.action_delete.trigger()
+    remaining = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert remaining == ["keep.txt"]
+    assert names(browser) == ["keep.txt"]
+
+
+def test_cancelled_delete_keeps_everything(qtbot, browser, s3, bucket, answer_dialog):
+    s3.put_object(Bucket=bucket, Key="precious", Body=b"p")
+    open_and_wait(qtbot, browser, bucket)
+    browser.table.selectRow(0)
+    answer_dialog("Cancel")
+    browser.action_delete.trigger()
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["precious"]
+
+
+def test_new_folder_is_an_empty_slash_key(qtbot, browser, s3, bucket):
+    open_and_wait(qtbot, browser, bucket)
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        browser.create_folder("reports")
+    assert s3.head_object(Bucket=bucket, Key="reports/")["ContentLength"] == 0
+    assert names(browser) == ["reports/"]
+
+
+def test_listing_error_is_shown_and_view_keeps_working(qtbot, browser, bucket):
+    browser.open_bucket("no-such-bucket-gui-test")
+    qtbot.waitUntil(lambda: browser.error.isVisible(), timeout=10_000)
+    assert "no-such-bucket-gui-test" in browser.error.text()
+    open_and_wait(qtbot, browser, bucket)
+    assert not browser.error.isVisible()
