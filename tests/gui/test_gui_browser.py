@@ -6,9 +6,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
+from gui_helpers import drop, names
 from ramod_process import unique_bucket_name
 
 from ramogui.models.objects_model import NAME, SIZE
@@ -56,10 +57,6 @@ def open_and_wait(qtbot, browser, bucket, prefix=""):
         if prefix:
             browser.set_prefix(prefix)
     qtbot.waitUntil(lambda: browser._listing_job is None, timeout=20_000)
-
-
-def names(browser):
-    return [browser.proxy.index(row, NAME).data() for row in range(browser.proxy.rowCount())]
 
 
 def test_folders_and_objects_by_delimiter_with_breadcrumbs(qtbot, browser, s3, bucket,
@@ -149,22 +146,6 @@ def test_info_panel_shows_metadata_etag_type_and_multipart(qtbot, browser, s3, b
     browser.table.selectRow(1)
     qtbot.waitUntil(lambda: browser.info.values["Key"].text() == "multi.bin", timeout=10_000)
     assert browser.info.values["Multipart"].text() == "yes, 1 parts"
-
-
-def drop(widget, paths):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    target = widget.viewport()
-    spot = QPointF(20, 20)
-    actions = Qt.DropAction.CopyAction
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(spot, actions, mime, buttons, modifiers)
-    QApplication.sendEvent(target, enter)
-    move = QDragMoveEvent(spot, actions, mime, buttons, modifiers)
-    QApplication.sendEvent(target, move)
-    event = QDropEvent(spot, actions, mime, buttons, modifiers)
-    QApplication.sendEvent(target, event)
-    return enter.isAccepted(), event.isAccepted()
 
 
 def test_dropped_files_and_folder_arrive_byte_identical(qtbot, browser, transfers, s3, bucket,
