@@ -36,6 +36,7 @@ class BrowserView(QWidget):
 
     status_message = Signal(str)
     listing_loaded = Signal()             # a page arrived and is shown
+    link_created = Signal(dict)           # a share link was made (the PresignedUrl)
 
     def __init__(self, runner, transfers, parent: QWidget | None = None, *,
                  page_size: int = PAGE_SIZE):
@@ -323,6 +324,7 @@ class BrowserView(QWidget):
         if len(entries) == 1 and not entries[0].is_folder:
             dialog = ShareDialog(self.runner, self.session, self.bucket, entries[0].key, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.link_created.connect(self.link_created)
             dialog.open()
 
     def ask_new_folder(self) -> None:

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         runner.failed.connect(self.show_status)
 
         self.buckets.bucket_opened.connect(self.open_bucket)
+        self.browser.link_created.connect(lambda _link: self.links.refresh())
         self._menus()
         self.navigation.setCurrentRow(0)
 
