@@ -2,17 +2,13 @@
 
 import base64
 import hashlib
-import ipaddress
-import re
 
 from ramod.http import xml
 from ramod.metadata import errors as meta
+from ramod.naming import bucket_name_problem
 from ramod.s3 import errors
 from ramod.s3.objects import check_unsupported_headers, remove_garbage
 from ramod.s3.response import Response
-
-_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-
 
 def owner_id(user_name: str) -> str:
     """The canonical user ID S3 reports for a user: stable, 64 hex characters."""
@@ -36,24 +32,7 @@ def check_expected_owner(headers: dict, bucket, resource: str) -> None:
 
 def validate_bucket_name(name: str) -> None:
     """S3's naming rules for new buckets; raise InvalidBucketName saying which one broke."""
-    why = None
-    if not 3 <= len(name) <= 63:
-        why = "must be between 3 and 63 characters long"
-    elif not _BUCKET_CHARS.match(name):
-        why = ("may only contain lowercase letters, digits, dots and hyphens, and must begin "
-               "and end with a letter or digit")
-    elif ".." in name or ".-" in name or "-." in name:
-        why = "must not contain two adjacent periods, or a period next to a hyphen"
-    elif name.startswith(("xn--", "sthree-", "amzn-s3-demo-")):
-        why = "must not start with 'xn--', 'sthree-' or 'amzn-s3-demo-'"
-    elif name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")):
-        why = "must not end with a reserved suffix such as '-s3alias' or '--ol-s3'"
-    else:
-        try:
-            ipaddress.IPv4Address(name)
-            why = "must not be formatted as an IP address"
-        except ValueError:
-            pass
+    why = bucket_name_problem(name)
     if why:
         raise errors.InvalidBucketName(f"The specified bucket is not valid: the name {why}.",
                                        BucketName=name)

@@ -1,14 +1,12 @@
 """The server's buckets with their object counts and sizes: listed page by page, created
 through S3 as the connection's own key (so the bucket is its user's), deleted after asking."""
 
-import ipaddress
-import re
-
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
                                QToolBar, QToolButton, QVBoxLayout, QWidget)
 
+from ramod import naming
 from ramogui.client.errors import ClientError, describe
 from ramogui.client.session import Session
 from ramogui.models.buckets_model import BucketsModel
@@ -16,28 +14,12 @@ from ramogui.views.common import ErrorBanner, confirm, human_bytes, sorted_table
 from ramogui.workers.runner import CallJob, Runner
 
 DEFAULT_PAGE_SIZE = 100
-_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
-_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
 def bucket_name_problem(name: str) -> str:
-    """Why S3 refuses ``name`` for a new bucket (the rules ramod applies), ``""`` if it
-    does not."""
-    if not 3 <= len(name) <= 63:
-        return "A bucket name has 3 to 63 characters."
-    if not _NAME_CHARS.fullmatch(name):
-        return ("Use only lowercase letters, digits, dots and hyphens, and begin and end "
-                "with a letter or digit.")
-    if ".." in name or ".-" in name or "-." in name:
-        return "No two dots in a row, and no dot next to a hyphen."
-    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
-        return "Names beginning with xn-- or sthree-, or ending with -s3alias, are reserved."
-    try:
-        ipaddress.IPv4Address(name)
-    except ValueError:
-        return ""
-    return "A bucket name must not look like an IP address."
+    """Why S3 refuses ``name`` for a new bucket, as a sentence; ``""`` if it does not."""
+    why = naming.bucket_name_problem(name)
+    return f"The name {why}." if why else ""
 
 
 def create_bucket(session: Session, name: str) -> dict:

@@ -163,8 +163,8 @@ def test_bad_names_refused_as_typed_and_server_refusal_shown(buckets_view, qtbot
     view.new_action.trigger()
     dialog = view.new_bucket_dialog
     assert not dialog.create_button.isEnabled() and not dialog.hint.isVisibleTo(dialog)
-    for name, rule in [("My_Bucket", "lowercase"), ("ab", "3 to 63"),
-                       ("10.0.0.1", "IP address"), ("a..b", "two dots")]:
+    for name, rule in [("My_Bucket", "lowercase"), ("ab", "between 3 and 63"),
+                       ("10.0.0.1", "IP address"), ("a..b", "two adjacent periods")]:
         dialog.name_edit.setText(name)
         assert not dialog.create_button.isEnabled(), name
         assert dialog.hint.isVisibleTo(dialog) and rule in dialog.hint.text(), name

@@ -156,10 +156,11 @@ def test_buckets_partial_rows_and_paging(qtmodeltester):
 
 
 @pytest.mark.parametrize("name, rule", [
-    ("ab", "3 to 63"), ("a" * 64, "3 to 63"), ("Photos", "lowercase"), ("my_bucket", "lowercase"),
-    ("-abc", "begin and end"), ("abc.", "begin and end"), ("a..b", "two dots"),
-    ("a.-b", "dot next to a hyphen"), ("192.168.1.10", "IP address"), ("xn--abc", "reserved"),
-    ("abc-s3alias", "reserved"),
+    ("ab", "between 3 and 63"), ("a" * 64, "between 3 and 63"), ("Photos", "lowercase"),
+    ("my_bucket", "lowercase"), ("-abc", "begin and end"), ("abc.", "begin and end"),
+    ("a..b", "two adjacent periods"), ("a.-b", "period next to a hyphen"),
+    ("192.168.1.10", "IP address"), ("xn--abc", "must not start with"),
+    ("abc-s3alias", "reserved suffix"),
 ])
 def test_bucket_names_refused(name, rule):
     assert rule in bucket_name_problem(name)
