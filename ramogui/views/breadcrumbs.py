@@ -42,7 +42,11 @@ class Breadcrumbs(QWidget):
             self._layout.addWidget(separator)
             self._add(label, path, f"Go to folder {path}")
         self._layout.addStretch(1)
-        self.buttons[-1].setEnabled(False)        # where we are
+        current = self.buttons[-1]                # where we are
+        font = current.font()
+        font.setBold(True)
+        current.setFont(font)
+        current.setAccessibleDescription("current folder")
 
     def _add(self, label: str, path: str, tip: str) -> None:
         button = QToolButton(self)

@@ -98,6 +98,9 @@ def test_connect_create_bucket_drop_and_browse(qtbot, window, gui_ramod, s3, tmp
     # Dark palette, and a screenshot of it.
     window.dark_action.trigger()
     assert QApplication.palette().window().color().lightness() < 80
+    qtbot.waitUntil(lambda: window.browser.table.palette().base().color().lightness() < 80,
+                    timeout=5_000)
+    qtbot.wait(50)
     screenshot(window, "app-browser-dark")
     window.dark_action.trigger()
     assert QApplication.palette().window().color().lightness() > 180
