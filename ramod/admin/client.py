@@ -65,17 +65,10 @@ class AdminClient:
 
     def __init__(self, base_url: str, api_key: str, timeout: float = 30.0, *,
                  verify: bool = True, cafile: str | None = None):
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {base_url!r}")
-        try:
-            parts.port
-        except ValueError:
-            raise ValueError(f"bad port in URL: {base_url!r}") from None
+        self._endpoint = HttpEndpoint(base_url, timeout, verify=verify, cafile=cafile)
+        parts = self._endpoint.parts
         self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
         self.api_key, self.timeout = api_key, timeout
-        self._parts = parts
-        self._ssl_context = _ssl_context(verify, cafile) if parts.scheme == "https" else None
 
     # -- statistics --------------------------------------------------------
 
@@ -236,7 +229,7 @@ class AdminClient:
 
     def _call(self, method: str, *segments, query: dict | None = None, body=None):
         """Send one request under ``/api/v1`` and return its decoded JSON (``None``: empty)."""
-        path = self._parts.path.rstrip("/") + API_PREFIX + "".join(
+        path = self._endpoint.parts.path.rstrip("/") + API_PREFIX + "".join(
             "/" + quote(str(segment), safe="") for segment in segments)
         params = {name: _query_value(value) for name, value in (query or {}).items()
                   if value is not None}
@@ -261,7 +254,7 @@ class AdminClient:
 
     def _send(self, method, path, payload, headers) -> tuple[int, str, bytes]:
         """One request on a fresh connection: ``(status, reason, body)``."""
-        conn = self._connection()
+        conn = self._endpoint.connection()
         try:
             try:
                 conn.connect()
@@ -278,11 +271,31 @@ class AdminClient:
         finally:
             conn.close()
 
-    def _connection(self) -> http.client.HTTPConnection:
-        host, port = self._parts.hostname, self._parts.port
-        if self._ssl_context is not None:
+
+class HttpEndpoint:
+    """A checked ``http(s)://host[:port][/path]`` URL and fresh connections to it.
+
+    :raises ValueError: not an http(s) URL, or a bad port.
+    """
+
+    def __init__(self, url: str, timeout: float, *, verify: bool = True,
+                 cafile: str | None = None):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError(f"bad port in URL: {url!r}") from None
+        self.parts, self.timeout = parts, timeout
+        self.ssl_context = _ssl_context(verify, cafile) if parts.scheme == "https" else None
+
+    def connection(self) -> http.client.HTTPConnection:
+        """A new, not yet connected, connection."""
+        host, port = self.parts.hostname, self.parts.port
+        if self.ssl_context is not None:
             return http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                               context=self._ssl_context)
+                                               context=self.ssl_context)
         return http.client.HTTPConnection(host, port, timeout=self.timeout)
 
 

@@ -14,13 +14,11 @@ import base64
 import datetime
 import hashlib
 import http.client
-import ssl
 import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
-from ramod.admin.client import failure_reason
+from ramod.admin.client import HttpEndpoint, failure_reason
 from ramod.auth.sigv4 import (ALGORITHM, SERVICE, TERMINAL, canonical_query,
                               canonical_request, hmac_hex, signing_key, string_to_sign, uri_encode)
 from ramod.http.xml import build, children, find_text, parse_xml
@@ -62,22 +60,10 @@ class S3Client:
     def __init__(self, endpoint: str, access_key: str, secret_key: str, *,
                  region: str = "us-east-1", timeout: float = 30.0, verify: bool = True,
                  cafile: str | None = None):
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {endpoint!r}")
-        try:
-            parts.port
-        except ValueError:
-            raise ValueError(f"bad port in URL: {endpoint!r}") from None
-        self.endpoint = f"{parts.scheme}://{parts.netloc}"
+        self._http = HttpEndpoint(endpoint, timeout, verify=verify, cafile=cafile)
+        self.endpoint = f"{self._http.parts.scheme}://{self._http.parts.netloc}"
         self.access_key, self.region, self.timeout = access_key, region, timeout
-        self._secret_key, self._parts = secret_key, parts
-        self._ssl_context = None
-        if parts.scheme == "https":
-            self._ssl_context = ssl.create_default_context(cafile=cafile)
-            if not verify:
-                self._ssl_context.check_hostname = False
-                self._ssl_context.verify_mode = ssl.CERT_NONE
+        self._secret_key = secret_key
 
     # -- buckets -----------------------------------------------------------
 
@@ -188,7 +174,7 @@ class S3Client:
         query_text = canonical_query([(name, _latin1(value)) for name, value in query])
         headers = self._signed_headers(method, path, query_text, headers, body)
         target = path + ("?" + query_text if query_text else "")
-        conn = self._connection()
+        conn = self._http.connection()
         try:
             try:
                 conn.connect()
@@ -219,7 +205,7 @@ class S3Client:
         now = datetime.datetime.now(datetime.timezone.utc)
         amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         payload = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-        headers = {"host": self._parts.netloc, "x-amz-date": amz_date,
+        headers = {"host": self._http.parts.netloc, "x-amz-date": amz_date,
                    "x-amz-content-sha256": payload, **{k.lower(): v for k, v in extra.items()}}
         signed = sorted(headers)
         scope = f"{date}/{self.region}/{SERVICE}/{TERMINAL}"
@@ -238,13 +224,6 @@ class S3Client:
             raise S3Error(response.status, "InvalidResponse",
                           f"The S3 endpoint answered with a document that is not S3 XML: {exc}"
                           ) from None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        host, port = self._parts.hostname, self._parts.port
-        if self._ssl_context is not None:
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                               context=self._ssl_context)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
 
 
 @dataclass
