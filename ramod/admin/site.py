@@ -10,6 +10,7 @@ from twisted.web import resource, server
 from ramod.admin import errors
 from ramod.admin.fields import MAX_BODY
 from ramod.admin.openapi import openapi_document
+from ramod.http.plain_channel import PlainHttpChannel
 
 log = Logger(namespace="ramod.admin")
 
@@ -77,5 +78,6 @@ def _write_error(request, failure) -> None:
 
 def make_admin_site(app) -> server.Site:
     site = server.Site(AdminResource(app))
+    site.protocol = PlainHttpChannel
     site.displayTracebacks = False
     return site

@@ -18,11 +18,12 @@ import time
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
-from twisted.web import http, server
+from twisted.web import server
 
 from ramod.http.access_log import AccessLog
 from ramod.http.body import BodyPipeline
 from ramod.http.head import RequestHead, new_request_id
+from ramod.http.plain_channel import PlainHttpChannel
 from ramod.http.render import as_s3_error, raw_error_response
 from ramod.http.resource import S3Resource
 from ramod.s3 import errors
@@ -247,8 +248,8 @@ def log_access(request, status: int, note: str = "") -> None:
         (time.monotonic() - request.started) * 1000, note)
 
 
-class S3Channel(http.HTTPChannel):
-    """HTTPChannel with two flow-control fixes.
+class S3Channel(PlainHttpChannel):
+    """HTTPChannel with two flow-control fixes (and TLS hellos refused at once).
 
     * While a request is being handled, Twisted buffers whatever the client sends next
       (pipelining) and stops reading past 16 KiB, *unless* it is already waiting for the
