@@ -8,12 +8,12 @@ here fetches.  ``ObjectsSortProxy`` sorts the loaded rows by any column, folders
 import mimetypes
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, \
-    QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from ramogui.formatting import human_bytes, local_time
+from ramogui.models.rows_model import RowsModel
 
 NAME, SIZE, MODIFIED, TYPE = range(4)
 HEADERS = ("Name", "Size", "Modified", "Type")
@@ -58,84 +58,55 @@ def entries_from_page(page: dict, prefix: str) -> list["Entry"]:
     return rows
 
 
-class ObjectsModel(QAbstractTableModel):
+class ObjectsModel(RowsModel):
     """Folders and objects of the listing shown, in the order pages arrived."""
+
+    HEADERS = HEADERS
+    RIGHT_ALIGNED = (SIZE,)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[Entry] = []
         self._folder_icon = self._file_icon = QIcon()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             self._folder_icon = app.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
             self._file_icon = app.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
 
-    def set_rows(self, rows: list[Entry]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def append_rows(self, rows: list[Entry]) -> None:
-        if not rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
-
     def remove_keys(self, keys: set[str]) -> None:
         """Drop the rows of these keys (after a delete), keeping the rest in place."""
-        for position in range(len(self._rows) - 1, -1, -1):
-            if self._rows[position].key in keys:
-                self.beginRemoveRows(QModelIndex(), position, position)
-                del self._rows[position]
-                self.endRemoveRows()
+        self.remove_where(lambda entry: entry.key in keys)
 
     def entry(self, row: int) -> Entry:
-        return self._rows[row]
+        return self.row(row)
 
     def entries(self) -> list[Entry]:
-        return list(self._rows)
+        return self.rows()
 
     def object_count(self) -> int:
         return sum(1 for entry in self._rows if not entry.is_folder)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def display(self, entry: Entry, column: int) -> str:
+        if column == NAME:
+            return entry.name
+        if column == SIZE:
+            return "" if entry.is_folder else human_bytes(entry.size)
+        if column == MODIFIED:
+            return local_time(entry.last_modified)
+        return entry.kind
 
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
+    def sort_value(self, entry: Entry, column: int):
+        return (entry.name, entry.size, entry.last_modified, entry.kind.lower())[column]
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def tooltip(self, entry: Entry, column: int) -> str | None:
+        if column == SIZE and not entry.is_folder:
+            return f"{entry.size:,} bytes"
+        return entry.key if column == NAME else None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        entry, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == NAME:
-                return entry.name
-            if column == SIZE:
-                return "" if entry.is_folder else human_bytes(entry.size)
-            if column == MODIFIED:
-                return local_time(entry.last_modified)
-            return entry.kind
-        if role == SORT_ROLE:
-            return (entry.name, entry.size, entry.last_modified, entry.kind.lower())[column]
+    def role_data(self, entry: Entry, column: int, role: int):
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.DecorationRole and column == NAME:
             return self._folder_icon if entry.is_folder else self._file_icon
-        if role == Qt.ItemDataRole.ToolTipRole and column == SIZE and not entry.is_folder:
-            return f"{entry.size:,} bytes"
-        if role == Qt.ItemDataRole.ToolTipRole and column == NAME:
-            return entry.key
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == SIZE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 

@@ -11,9 +11,10 @@ import collections
 import math
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from ramod.human import human_bytes
+from ramogui.models.rows_model import RowsModel
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
@@ -76,59 +77,38 @@ def moving_speed(samples) -> float | None:
     return max(d1 - d0, 0) / (t1 - t0)
 
 
-class TransfersModel(QAbstractTableModel):
+class TransfersModel(RowsModel):
     """Transfers in the order they were added."""
 
     NAME, DIRECTION, LOCATION, SIZE, PROGRESS, SPEED, REMAINING, STATE, REASON = range(9)
     HEADERS = ("Name", "", "Bucket / key", "Size", "Progress", "Speed", "Remaining", "State",
                "Reason")
+    RIGHT_ALIGNED = (SIZE, SPEED, REMAINING)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._rows: list[dict] = []
         self._index: dict[int, int] = {}          # transfer id -> row number
 
     # -- reading -------------------------------------------------------------------------
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
         if (orientation == Qt.Orientation.Horizontal and section == self.DIRECTION
                 and role == Qt.ItemDataRole.ToolTipRole):
             return "Upload (↑) or download (↓)"
-        return None
+        return super().headerData(section, orientation, role)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row, column = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == SORT_ROLE:
-            return self._sort_value(row, column)
+    def role_data(self, row: dict, column: int, role: int):
         if role == PROGRESS_ROLE:
             return self.fraction(row)
         if role == ID_ROLE:
             return row["id"]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             if column == self.DIRECTION:
                 return row["direction"].capitalize()
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.SIZE, self.SPEED,
-                                                                    self.REMAINING):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return self.display(row, column)
         return None
 
-    def _display(self, row: dict, column: int) -> str:
+    def display(self, row: dict, column: int) -> str:
         if column == self.NAME:
             return row["name"]
         if column == self.DIRECTION:
@@ -147,7 +127,7 @@ class TransfersModel(QAbstractTableModel):
             return _STATE_TEXT[row["state"]]
         return row["reason"]
 
-    def _sort_value(self, row: dict, column: int):
+    def sort_value(self, row: dict, column: int):
         if column == self.SIZE:
             return row["size"]
         if column == self.PROGRESS:
@@ -158,9 +138,9 @@ class TransfersModel(QAbstractTableModel):
             return self.remaining(row) or 0.0
         if column == self.STATE:
             return STATES.index(row["state"])
-        return self._display(row, column)
+        return self.display(row, column)
 
-    def _tooltip(self, row: dict, column: int) -> str:
+    def tooltip(self, row: dict, column: int) -> str:
         lines = [f"{row['direction'].capitalize()} of {row['path'] or row['name']}",
                  f"{'to' if row['direction'] == UPLOAD else 'from'} {row['bucket']}/{row['key']}"]
         if row["reason"]:
@@ -181,9 +161,6 @@ class TransfersModel(QAbstractTableModel):
     def remaining(row: dict) -> float | None:
         return remaining_seconds(row["size"], row["done"], row["speed"])
 
-    def row(self, i: int) -> dict:
-        return self._rows[i]
-
     def row_of(self, transfer_id: int) -> int:
         """The row number of a transfer; -1 if it is not here."""
         return self._index.get(transfer_id, -1)
@@ -191,9 +168,6 @@ class TransfersModel(QAbstractTableModel):
     def get(self, transfer_id: int) -> dict | None:
         i = self._index.get(transfer_id)
         return None if i is None else self._rows[i]
-
-    def rows(self) -> list[dict]:
-        return list(self._rows)
 
     def counts(self) -> dict[str, int]:
         """How many transfers are in each state."""
@@ -209,31 +183,24 @@ class TransfersModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[dict]) -> None:
         """Replace every row (rows made by ``new_row``)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._reindex()
-        self.endResetModel()
+        self._index = {row["id"]: i for i, row in enumerate(rows)}
+        super().set_rows(rows)
+
+    def append_rows(self, rows: list[dict]) -> None:
+        """Append rows (made by ``new_row``)."""
+        for i, row in enumerate(rows, len(self._rows)):
+            self._index[row["id"]] = i
+        super().append_rows(rows)
 
     def add(self, rows: list[dict]) -> None:
-        """Append rows (made by ``new_row``)."""
-        if not rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        for i, row in enumerate(rows, first):
-            self._index[row["id"]] = i
-        self.endInsertRows()
+        """Append rows (made by ``new_row``); the queue's name for ``append_rows``."""
+        self.append_rows(rows)
 
     def remove(self, transfer_ids) -> None:
         """Drop these transfers' rows."""
         gone = set(transfer_ids)
-        if not gone & self._index.keys():
-            return
-        self.beginResetModel()
-        self._rows = [row for row in self._rows if row["id"] not in gone]
-        self._reindex()
-        self.endResetModel()
+        if gone & self._index.keys():
+            self.set_rows([row for row in self._rows if row["id"] not in gone])
 
     def set_state(self, transfer_id: int, state: str, reason: str = "") -> None:
         row = self.get(transfer_id)
@@ -280,9 +247,6 @@ class TransfersModel(QAbstractTableModel):
         first, last = (self.NAME, self.REASON) if columns is None else (min(columns),
                                                                         max(columns))
         self.dataChanged.emit(self.index(i, first), self.index(i, last))
-
-    def _reindex(self) -> None:
-        self._index = {row["id"]: i for i, row in enumerate(self._rows)}
 
 
 def new_row(id: int, direction: str, name: str, bucket: str, key: str, path: str, size: int,
