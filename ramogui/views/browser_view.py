@@ -10,14 +10,14 @@ to the ``TransferQueue``.
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QSplitter, QToolBar, QVBoxLayout, QWidget)
+                               QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ramogui.client.bulk import delete_entries
 from ramogui.client.errors import describe
 from ramogui.models.objects_model import NAME, Entry, ObjectsModel, ObjectsSortProxy, \
     entries_from_page
 from ramogui.views.breadcrumbs import Breadcrumbs
-from ramogui.views.common import ErrorBanner, confirm
+from ramogui.views.common import ErrorBanner, confirm, filter_edit, make_action, make_button
 from ramogui.views.object_info import ObjectInfoPanel
 from ramogui.views.object_table import ObjectTable
 from ramogui.views.share_dialog import ShareDialog
@@ -61,13 +61,10 @@ class BrowserView(QWidget):
         self.error = ErrorBanner(self)
         self.breadcrumbs = Breadcrumbs(self)
         self.breadcrumbs.prefix_chosen.connect(self.set_prefix)
-        self.search = QLineEdit(self)
-        self.search.setObjectName("searchField")
-        self.search.setPlaceholderText("Search names starting with… (Ctrl+F)")
-        self.search.setAccessibleName("Search by name prefix")
-        self.search.setToolTip("Lists only names in this folder that start with this text "
-                               "(searched on the server)")
-        self.search.setClearButtonEnabled(True)
+        self.search = filter_edit(self, "searchField", "Search by name prefix",
+                                  "Search names starting with… (Ctrl+F)",
+                                  "Lists only names in this folder that start with this text "
+                                  "(searched on the server)", min_width=0)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
 
         self.toolbar = QToolBar("Object actions", self)
@@ -89,11 +86,6 @@ class BrowserView(QWidget):
                                          "Ctrl+L", self.share_selected)
         self.action_delete = self._action("Delete", "Delete the selected objects and folders",
                                           QKeySequence.StandardKey.Delete, self.delete_selected)
-        focus_search = QAction(self)
-        focus_search.setShortcut(QKeySequence.StandardKey.Find)
-        focus_search.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        focus_search.triggered.connect(self.search.setFocus)
-        self.addAction(focus_search)
 
         self.model = ObjectsModel(self)
         self.proxy = ObjectsSortProxy(self)
@@ -119,11 +111,10 @@ class BrowserView(QWidget):
         self.footer = QLabel(self)
         self.footer.setObjectName("listingStatus")
         self.footer.setAccessibleName("Listing status")
-        self.load_more_button = QPushButton("Load more", self)
-        self.load_more_button.setObjectName("loadMoreButton")
-        self.load_more_button.setAccessibleName("Load the next page of the listing")
-        self.load_more_button.setToolTip("Fetch the next page of this folder from the server")
-        self.load_more_button.clicked.connect(self.load_more)
+        self.load_more_button = make_button(self, "Load more", "loadMoreButton",
+                                            "Load the next page of the listing",
+                                            "Fetch the next page of this folder from the server",
+                                            self.load_more)
 
         top = QHBoxLayout()
         top.addWidget(self.breadcrumbs, 1)
@@ -139,13 +130,8 @@ class BrowserView(QWidget):
         layout.addLayout(bottom)
 
     def _action(self, text, tip, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
-        action.setShortcut(shortcut)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
+        action = make_action(self, text, tip, slot, shortcut)
         self.toolbar.addAction(action)
-        self.addAction(action)
         button = self.toolbar.widgetForAction(action)
         if button is not None:
             button.setAccessibleName(text.rstrip("…"))

@@ -1,14 +1,17 @@
-"""Small pieces every view uses: the error banner, confirmations, and (from
-``ramogui.formatting``) times and sizes for people."""
+"""Small pieces every view uses: the error banner, confirmations, tables, actions, buttons,
+filter boxes, and (from ``ramogui.formatting``) times and sizes for people."""
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMessageBox, QTableView,
-                               QWidget)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
+                               QLineEdit, QMessageBox, QPushButton, QTableView, QWidget)
 
 from ramogui.formatting import human_bytes, local_time, parse_time
 
-__all__ = ["ErrorBanner", "confirm", "human_bytes", "local_time", "parse_time",
-           "sorted_table"]
+__all__ = ["ErrorBanner", "confirm", "filter_edit", "human_bytes", "local_time", "make_action",
+           "make_button", "ok_cancel_buttons", "parse_time", "problem_label", "sorted_table"]
 
 
 class ErrorBanner(QLabel):
@@ -68,3 +71,73 @@ def sorted_table(model, sort_column: int, name: str, label: str) -> QTableView:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def make_action(view: QWidget, text: str, tip: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
+    """An action of ``view`` that calls ``slot()``, with ``tip`` as its tooltip; its
+    ``shortcut`` works while the focus is in ``view`` and is named at the end of the tip."""
+    action = QAction(text, view)
+    if shortcut is not None:
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        tip += f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+    action.setToolTip(tip)
+    action.triggered.connect(lambda _checked=False: slot())
+    view.addAction(action)
+    return action
+
+
+def make_button(parent: QWidget, text: str, name: str, label: str, tip: str,
+                slot: Callable[[], object]) -> QPushButton:
+    """A push button that calls ``slot()``; ``name`` is its objectName, ``label`` its
+    accessible name."""
+    button = QPushButton(text, parent)
+    button.setObjectName(name)
+    button.setAccessibleName(label)
+    button.setToolTip(tip)
+    button.clicked.connect(lambda _checked=False: slot())
+    return button
+
+
+def filter_edit(view: QWidget, name: str, label: str, placeholder: str, tip: str,
+                min_width: int | None = None) -> QLineEdit:
+    """A filter (or search) box of ``view``, focused by Ctrl+F in the view; at least
+    ``min_width`` wide (``None``: as wide as its placeholder)."""
+    edit = QLineEdit(view)
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setAccessibleName(label)
+    edit.setToolTip(tip)
+    edit.setClearButtonEnabled(True)
+    if min_width is None:
+        min_width = edit.fontMetrics().horizontalAdvance(placeholder) + 40
+    edit.setMinimumWidth(min_width)
+    find = QAction(view)
+    find.setShortcut(QKeySequence.StandardKey.Find)
+    find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    find.triggered.connect(edit.setFocus)
+    view.addAction(find)
+    return edit
+
+
+def ok_cancel_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    """OK (named ``ok_text``) accepts ``dialog``, Cancel rejects it."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    ok.setAccessibleName(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def problem_label(label: str = "Input problem") -> QLabel:
+    """A red line under a dialog's fields saying what is wrong with the input."""
+    hint = QLabel()
+    hint.setWordWrap(True)
+    hint.setStyleSheet("QLabel { color: #b91c1c; }")
+    hint.setAccessibleName(label)
+    return hint

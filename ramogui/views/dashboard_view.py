@@ -4,13 +4,13 @@ import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from ramogui.client.errors import describe
 from ramogui.client.session import Session
 from ramogui.views.bar_chart import BarChart
-from ramogui.views.common import ErrorBanner, human_bytes
+from ramogui.views.common import ErrorBanner, human_bytes, make_button
 from ramogui.workers.runner import CallJob, Runner
 
 # (key of the /stats answer, caption); total_storage is shown in human units
@@ -54,11 +54,9 @@ class DashboardView(QWidget):
         self._updated.setObjectName("dashboardUpdated")
         self._updated.setMinimumWidth(self._updated.fontMetrics().horizontalAdvance(
             "Updated 00:00:00") + 8)
-        self._refresh_button = QPushButton("&Refresh", self)
-        self._refresh_button.setObjectName("dashboardRefresh")
-        self._refresh_button.setAccessibleName("Refresh dashboard")
-        self._refresh_button.setToolTip("Reload the figures from the server (F5)")
-        self._refresh_button.clicked.connect(self.refresh)
+        self._refresh_button = make_button(self, "&Refresh", "dashboardRefresh",
+                                           "Refresh dashboard",
+                                           "Reload the figures from the server (F5)", self.refresh)
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.refresh)

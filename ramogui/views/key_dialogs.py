@@ -9,6 +9,8 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
+from ramogui.views.common import ok_cancel_buttons, problem_label
+
 # The management API's rules (docs/management-api.md, POST /credentials).
 USER_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,64}")
 ACCESS_KEY = re.compile(r"[A-Za-z0-9]{16,128}")
@@ -20,26 +22,6 @@ def user_name_problem(text: str) -> str:
     if USER_NAME.fullmatch(text):
         return ""
     return "A user name has 1 to 64 letters, digits or . _ @ + -"
-
-
-def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                               | QDialogButtonBox.StandardButton.Cancel)
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    ok.setAccessibleName(ok_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    return buttons
-
-
-def _hint() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color: #b91c1c; }")
-    label.setAccessibleName("Input problem")
-    return label
 
 
 class NewKeyDialog(QDialog):
@@ -65,8 +47,8 @@ class NewKeyDialog(QDialog):
         self.rate_spin.setSuffix(" requests/s")
         self.rate_spin.setAccessibleName("Rate limit")
         self.rate_spin.setToolTip("S3 requests per second allowed to this key; 0 for unlimited")
-        self.hint = _hint()
-        self.buttons = _buttons(self, "Create")
+        self.hint = problem_label()
+        self.buttons = ok_cancel_buttons(self, "Create")
 
         form = QFormLayout()
         form.addRow("&User name:", self.user_edit)
@@ -170,8 +152,8 @@ class RenameDialog(QDialog):
         self.name_edit.selectAll()
         self.name_edit.setAccessibleName("New user name")
         self.name_edit.setToolTip("The buckets this key created move to the new user name")
-        self.hint = _hint()
-        self.buttons = _buttons(self, "Rename")
+        self.hint = problem_label()
+        self.buttons = ok_cancel_buttons(self, "Rename")
         form = QFormLayout()
         form.addRow("&User name:", self.name_edit)
         layout = QVBoxLayout(self)

@@ -1,17 +1,17 @@
 """The access keys of the server: listed page by page, created (the secret shown once),
 enabled or disabled, renamed, deleted; the selected key's details and its user's buckets."""
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolBar,
-                               QToolButton, QVBoxLayout, QWidget)
+from functools import partial
 
-from ramogui.client.errors import describe
-from ramogui.client.session import Session
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
 from ramogui.models.buckets_model import BucketsModel
 from ramogui.models.credentials_model import CredentialsModel, rate_limit_text
-from ramogui.views.common import ErrorBanner, confirm, local_time, sorted_table
+from ramogui.views.common import confirm, local_time, sorted_table
 from ramogui.views.key_dialogs import NewKeyDialog, RenameDialog, SecretDialog
+from ramogui.views.paged_views import ToolbarItemsView
 from ramogui.workers.runner import CallJob, Runner
 
 DEFAULT_PAGE_SIZE = 100
@@ -71,50 +71,30 @@ class KeyDetailPanel(QWidget):
         self.buckets.set_rows(detail["buckets"])
 
 
-class KeysView(QWidget):
+class KeysView(ToolbarItemsView):
     """Access keys.  Shortcuts: F5 reload, Ctrl+N new key, F2 rename, Ctrl+E enable or
     disable, Delete delete, Ctrl+F filter.
 
     :param page_size: keys fetched per request; "Load more" fetches the next page.
     """
 
-    status_message = Signal(str)
+    ID = "id"
 
     def __init__(self, runner: Runner, parent: QWidget | None = None, *,
                  page_size: int = DEFAULT_PAGE_SIZE):
-        super().__init__(parent)
-        self.setObjectName("keysView")
-        self.runner, self.page_size = runner, page_size
-        self.session: Session | None = None
-        self.next_cursor: str | None = None
-        self._list_job: CallJob | None = None
+        detail = KeyDetailPanel()
+        super().__init__(runner, CredentialsModel, parent, noun="key", kind="Access key",
+                         sort_column=CredentialsModel.ID, page_size=page_size, side=detail,
+                         filter_hint=("Filter by user or access key (Ctrl+F)",
+                                      "Show only the loaded keys whose user name or access "
+                                      "key contains this text"))
+        self.detail = detail
         self._detail_job: CallJob | None = None
         self._shown_id: int | None = None     # the key the detail panel shows
         self.new_key_dialog: NewKeyDialog | None = None
         self.rename_dialog: RenameDialog | None = None
         self.secret_dialog: SecretDialog | None = None
 
-        self.banner = ErrorBanner(self)
-        self.banner.setObjectName("keysError")
-        self.model = CredentialsModel(self)
-        self.table = sorted_table(self.model, CredentialsModel.ID, "keysTable", "Access keys")
-        self.proxy: QSortFilterProxyModel = self.table.model()
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.detail = KeyDetailPanel(self)
-
-        self.filter_edit = QLineEdit(objectName="keysFilter")
-        self.filter_edit.setPlaceholderText("Filter by user or access key (Ctrl+F)")
-        self.filter_edit.setAccessibleName("Filter keys")
-        self.filter_edit.setToolTip("Show only the loaded keys whose user name or access key "
-                                    "contains this text")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMinimumWidth(280)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-
-        self.toolbar = QToolBar("Access key actions", self)
-        self.toolbar.setAccessibleName("Access key actions")
-        self.refresh_action = self._action("Refresh", "refreshKeysButton", "Reload the keys",
-                                           QKeySequence.StandardKey.Refresh, self.refresh)
         self.new_action = self._action("New key…", "newKeyButton", "Create an access key",
                                        QKeySequence.StandardKey.New, self.new_key)
         self.toggle_action = self._action("Disable", "toggleKeyButton",
@@ -128,140 +108,30 @@ class KeysView(QWidget):
                                           QKeySequence.StandardKey.Delete, self.delete_selected)
         self._tips = {action: action.toolTip() for action in
                       (self.toggle_action, self.rename_action, self.delete_action)}
-        find = QAction(self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.triggered.connect(self.filter_edit.setFocus)
-        self.addAction(find)
-
-        self.count_label = QLabel(objectName="keysCount")
-        self.count_label.setAccessibleName("Number of keys loaded")
-        self.load_more_action = QAction("Load more", self)
-        self.load_more_action.setToolTip("Fetch the next page of keys from the server")
-        self.load_more_action.triggered.connect(self.load_more)
-        load_more = QToolButton(objectName="loadMoreKeysButton")
-        load_more.setDefaultAction(self.load_more_action)
-        load_more.setAccessibleName("Load more keys")
-
-        splitter = QSplitter(self)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        top = QHBoxLayout()
-        top.addWidget(self.toolbar, 1)
-        top.addWidget(self.filter_edit)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.count_label, 1)
-        bottom.addWidget(load_more)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
         self._update_actions()
 
-    def _action(self, text, name, tip, shortcut, slot) -> QAction:
-        """A toolbar action of this view, its shortcut active while the focus is in it."""
-        action = QAction(text, self)
-        action.setShortcut(shortcut)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(
-            f"{tip} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
-        action.triggered.connect(lambda _checked=False: slot())
-        self.toolbar.addAction(action)
-        self.addAction(action)
-        button = self.toolbar.widgetForAction(action)
-        button.setObjectName(name)
-        button.setAccessibleName(tip)
-        return action
+    def _page_call(self, cursor: str | None):
+        return partial(self.session.admin.list_credentials, limit=self.page_size, cursor=cursor)
 
-    # -- loading -------------------------------------------------------------
-
-    def set_session(self, session: Session | None) -> None:
-        """Show the keys of ``session``'s server (loading them now), or nothing if None."""
-        self.session = session
-        self._discard_jobs()
-        self.model.set_rows([])
-        self.next_cursor = None
-        self.count_label.clear()
-        self.banner.clear_error()
-        self._selection_changed()
-        if session is not None:
-            self.refresh()
-
-    def refresh(self) -> None:
-        """Reload the first page of keys, keeping the selected key selected."""
-        if self.session is None:
-            return
-        self.banner.clear_error()
-        self._load(None)
-
-    def load_more(self) -> None:
-        """Fetch the next page of keys, if the server has more."""
-        if self.session is not None and self.next_cursor and self._list_job is None:
-            self._load(self.next_cursor)
-
-    def _load(self, cursor: str | None) -> None:
-        if self._list_job is not None:
-            self._list_job.discard()
-        self._list_job = self.runner.call(
-            self.session.admin.list_credentials, limit=self.page_size, cursor=cursor,
-            on_done=lambda page: self._loaded(page, cursor is None), on_error=self._list_failed)
-        self._update_actions()
-
-    def _loaded(self, page: dict, first: bool) -> None:
-        self._list_job = None
-        selected = self.selected_key()
+    def _page_shown(self, items: list[dict], first: bool) -> None:
         if first:
-            self.model.set_rows(page["items"])
-        else:
-            self.model.append_rows(page["items"])
-        self.next_cursor = page.get("next_cursor")
-        if first:
-            if selected is not None:
-                self.select_key(selected["id"])
             self._selection_changed(reload=True)
-        self._update_actions()
-        more = "; more on the server" if self.next_cursor else ""
-        count = self.model.rowCount()
-        loaded = f"{count} key{'s' if count != 1 else ''} loaded{more}"
-        self.count_label.setText(loaded)
-        if first:
-            self.status_message.emit(f"{loaded}.")
-
-    def _list_failed(self, exc: BaseException) -> None:
-        self._list_job = None
-        self._update_actions()
-        self._failed(exc)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.banner.show_error(describe(exc))
 
     def _discard_jobs(self) -> None:
-        for job in (self._list_job, self._detail_job):
-            if job is not None:
-                job.discard()
-        self._list_job = self._detail_job = None
+        super()._discard_jobs()
+        if self._detail_job is not None:
+            self._detail_job.discard()
+            self._detail_job = None
 
     # -- selection -------------------------------------------------------------
 
     def selected_key(self) -> dict | None:
         """The credential dict of the selected row."""
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.row(self.proxy.mapToSource(rows[0]).row())
+        return self._selected()
 
     def select_key(self, credential_id: int) -> bool:
         """Select the loaded key with that id; False if it is not loaded or filtered out."""
-        i = self.model.find(credential_id)
-        index = self.proxy.mapFromSource(self.model.index(i, 0)) if i >= 0 else None
-        if index is None or not index.isValid():
-            return False
-        self.table.selectRow(index.row())
-        self.table.scrollTo(index)
-        return True
+        return self._select(credential_id)
 
     def _selection_changed(self, *_args, reload: bool = False) -> None:
         """Show the selected key's details, fetching its buckets if it is another key (or if
@@ -291,13 +161,10 @@ class KeysView(QWidget):
         self._failed(exc)
 
     def _update_actions(self) -> None:
-        connected = self.session is not None
+        super()._update_actions()
         key = self.selected_key()
         changeable = key is not None and not key["is_root"]
-        self.refresh_action.setEnabled(connected)
-        self.new_action.setEnabled(connected)
-        self.load_more_action.setEnabled(
-            connected and bool(self.next_cursor) and self._list_job is None)
+        self.new_action.setEnabled(self.session is not None)
         self.toggle_action.setText("Enable" if key is not None and not key["is_active"]
                                    else "Disable")
         for action, tip in self._tips.items():

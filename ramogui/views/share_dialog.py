@@ -5,11 +5,11 @@ from html import escape
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from ramogui.client.errors import describe
 from ramogui.client.session import Session
-from ramogui.views.common import ErrorBanner, local_time
+from ramogui.views.common import ErrorBanner, local_time, make_button
 from ramogui.workers.runner import CallJob, Runner
 
 UNITS = (("minutes", 60), ("hours", 3600), ("days", 86400))
@@ -54,12 +54,10 @@ class ShareDialog(QDialog):
         self.unit.setCurrentText("hours")
         self.unit.setAccessibleName("Expiry unit")
         self.unit.setToolTip("Minutes, hours or days")
-        self.create_button = QPushButton("&Create link", self)
-        self.create_button.setObjectName("createLinkButton")
-        self.create_button.setAccessibleName("Create link")
-        self.create_button.setToolTip("Make the link and copy it to the clipboard")
+        self.create_button = make_button(self, "&Create link", "createLinkButton", "Create link",
+                                         "Make the link and copy it to the clipboard",
+                                         self.create)
         self.create_button.setDefault(True)
-        self.create_button.clicked.connect(self.create)
         expiry = QHBoxLayout()
         expiry.addWidget(self.amount)
         expiry.addWidget(self.unit)
@@ -74,12 +72,9 @@ class ShareDialog(QDialog):
         self.url.setPlaceholderText("The link appears here")
         self.url.setAccessibleName("Share link")
         self.url.setToolTip("The link; it is copied to the clipboard when made")
-        self.copy_button = QPushButton("C&opy", self)
-        self.copy_button.setObjectName("copyUrlButton")
-        self.copy_button.setAccessibleName("Copy link")
-        self.copy_button.setToolTip("Copy the link to the clipboard")
+        self.copy_button = make_button(self, "C&opy", "copyUrlButton", "Copy link",
+                                       "Copy the link to the clipboard", self.copy_url)
         self.copy_button.setEnabled(False)
-        self.copy_button.clicked.connect(self.copy_url)
         link_row = QHBoxLayout()
         link_row.addWidget(self.url, 1)
         link_row.addWidget(self.copy_button)

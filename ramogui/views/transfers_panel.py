@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHe
 
 from ramogui.models.transfers_model import (CANCELLED, DONE, ENDED, FAILED, PROGRESS_ROLE,
                                             QUEUED, RUNNING, TransfersModel, speed_text)
+from ramogui.views.common import make_button
 from ramogui.workers.transfer_queue import TransferQueue
 
 SUMMARY_DELAY_MS = 200      # the summary and buttons follow the model at most this often
@@ -136,11 +137,9 @@ class TransfersPanel(QWidget):
 
     def _button(self, name: str, text: str, accessible: str, tip: str, keys: QKeySequence,
                 slot) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setAccessibleName(accessible)
-        button.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
-        button.clicked.connect(slot)
+        button = make_button(self, text, name, accessible,
+                             f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})",
+                             slot)
         shortcut = QShortcut(keys, self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(button.click)

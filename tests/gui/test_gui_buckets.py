@@ -4,6 +4,7 @@ with confirmation, paging, and opening a bucket."""
 
 import pytest
 from botocore.exceptions import ClientError
+from gui_helpers import add_view, connect_view, load_all, load_more
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication
 from ramod_process import ADMIN_API_KEY, no_retry_client, unique_bucket_name
@@ -20,13 +21,8 @@ WAIT = 10_000
 def make_view(qtbot, runner):
     """``make_view(session, page_size=...)``: a shown BucketsView, its first page loaded."""
     def make(session, **options):
-        view = BucketsView(runner, **options)
-        qtbot.addWidget(view)
-        view.resize(1100, 480)
-        view.show()
-        with qtbot.waitSignal(view.status_message, timeout=WAIT):
-            view.set_session(session)
-        return view
+        return connect_view(qtbot, add_view(qtbot, BucketsView(runner, **options), (1100, 480)),
+                            session)
     return make
 
 
@@ -43,19 +39,6 @@ def forget_buckets(session):
     for name in names:
         if any(True for _ in session.admin.iter_buckets(prefix=name)):
             session.admin.delete_bucket(name, force=True)
-
-
-def load_more(view, qtbot):
-    """Load the next page and wait until it is in (a last page may be empty)."""
-    view.load_more_action.trigger()
-    assert not view.load_more_action.isEnabled()            # while it loads
-    qtbot.waitUntil(lambda: view.load_more_action.isEnabled() or not view.next_cursor,
-                    timeout=WAIT)
-
-
-def load_all(view, qtbot):
-    while view.next_cursor:
-        load_more(view, qtbot)
 
 
 def shown_row(view, qtbot, name) -> dict:

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from gui_helpers import add_view, connect_view, load_all, load_more
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox
@@ -25,13 +26,7 @@ def unique_user(prefix="gui-user"):
 @pytest.fixture
 def keys_view(qtbot, runner, session):
     """A shown KeysView connected as root, its first page loaded."""
-    view = KeysView(runner)
-    qtbot.addWidget(view)
-    view.resize(1200, 560)
-    view.show()
-    with qtbot.waitSignal(view.status_message, timeout=WAIT):
-        view.set_session(session)
-    return view
+    return connect_view(qtbot, add_view(qtbot, KeysView(runner), (1200, 560)), session)
 
 
 @pytest.fixture
@@ -47,19 +42,6 @@ def forget_keys(session):
         for bucket in detail["buckets"]:
             session.admin.delete_bucket(bucket["name"], force=True)
         session.admin.delete_credential(credential_id)
-
-
-def load_more(view, qtbot):
-    """Load the next page and wait until it is in (a last page may be empty)."""
-    view.load_more_action.trigger()
-    assert not view.load_more_action.isEnabled()            # while it loads
-    qtbot.waitUntil(lambda: view.load_more_action.isEnabled() or not view.next_cursor,
-                    timeout=WAIT)
-
-
-def load_all(view, qtbot):
-    while view.next_cursor:
-        load_more(view, qtbot)
 
 
 def create_key_in_gui(view, qtbot, user_name):
@@ -283,10 +265,7 @@ def test_keys_come_page_by_page(qtbot, runner, session, forget_keys):
     for _ in range(3):
         forget_keys.append(session.admin.create_credential(user_name=unique_user())["id"])
     expected = [row["id"] for row in session.admin.iter_credentials()]
-    view = KeysView(runner, page_size=2)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.status_message, timeout=WAIT):
-        view.set_session(session)
+    view = connect_view(qtbot, add_view(qtbot, KeysView(runner, page_size=2)), session)
     assert view.model.rowCount() == 2 and view.next_cursor
     assert view.load_more_action.isEnabled() and "more on the server" in view.count_label.text()
     pages = 1

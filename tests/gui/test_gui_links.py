@@ -4,7 +4,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from gui_helpers import add_view, error_banner, list_bucket, select_item
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QToolButton
 
@@ -21,27 +22,10 @@ def _fetch(url: str) -> bytes:
         return response.read()
 
 
-def _banner(widget) -> QLabel:
-    return next(label for label in widget.findChildren(QLabel)
-                if label.accessibleName() == "Error message")
-
-
 def _make_link(qtbot, dialog: ShareDialog) -> dict:
     with qtbot.waitSignal(dialog.link_created, timeout=10_000) as made:
         qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     return made.args[0]
-
-
-def _select(view: LinksView, link_id: int) -> None:
-    proxy = view.table.model()
-    for row in range(proxy.rowCount()):
-        index = proxy.index(row, LinksModel.OBJECT)
-        if view.model.row(proxy.mapToSource(index).row())["id"] == link_id:
-            view.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
-            return
-    raise AssertionError(f"link {link_id} is not listed")
 
 
 def _listed_ids(view: LinksView) -> list[int]:
@@ -71,13 +55,7 @@ def test_make_and_revoke_a_share_link(qtbot, runner, session, s3, bucket, answer
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == url
 
-    view = LinksView(runner)
-    qtbot.addWidget(view)
-    view.resize(1000, 400)
-    view.show()
-    view.set_session(session)
-    view.set_bucket(bucket)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = list_bucket(qtbot, add_view(qtbot, LinksView(runner), (1000, 400)), session, bucket)
     assert _listed_ids(view) == [link["id"]]
     row = view.model.row(0)
     assert (row["object_key"], row["bucket_name"], row["method"]) == (
@@ -85,7 +63,7 @@ def test_make_and_revoke_a_share_link(qtbot, runner, session, s3, bucket, answer
     assert view.model.index(0, LinksModel.METHOD).data() == "GET"
     assert view.model.index(0, LinksModel.EXPIRES).data()            # a local time
 
-    _select(view, link["id"])
+    select_item(view, "id", link["id"])
     screenshot(view, "links")
     view.table.setFocus()
     answer_dialog("Revoke")
@@ -102,12 +80,8 @@ def test_make_and_revoke_a_share_link(qtbot, runner, session, s3, bucket, answer
 def test_revoke_can_be_cancelled(qtbot, runner, session, s3, bucket, answer_dialog):
     s3.put_object(Bucket=bucket, Key="keep", Body=b"k")
     link = session.admin.create_presigned_url(bucket, "keep", expires_in=600)
-    view = LinksView(runner)
-    qtbot.addWidget(view)
-    view.set_session(session)
-    view.set_bucket(bucket)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
-    _select(view, link["id"])
+    view = list_bucket(qtbot, add_view(qtbot, LinksView(runner)), session, bucket)
+    select_item(view, "id", link["id"])
     answer_dialog("Cancel")
     qtbot.mouseClick(view.findChild(QToolButton, "linksRevoke"), Qt.MouseButton.LeftButton)
     assert _listed_ids(view) == [link["id"]] and not view.loading
@@ -122,11 +96,7 @@ def test_links_page_by_page_and_copy(qtbot, runner, session, s3, bucket, monkeyp
     s3.put_object(Bucket=bucket, Key="p", Body=b"p")
     made = [session.admin.create_presigned_url(bucket, "p", expires_in=600)["id"]
             for _ in range(5)]
-    view = LinksView(runner)
-    qtbot.addWidget(view)
-    view.set_session(session)
-    view.set_bucket(bucket)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = list_bucket(qtbot, add_view(qtbot, LinksView(runner)), session, bucket)
     assert view.model.rowCount() == 2 and view.more_action.isEnabled()
     while view.more_action.isEnabled():
         view.more_action.trigger()
@@ -134,10 +104,10 @@ def test_links_page_by_page_and_copy(qtbot, runner, session, s3, bucket, monkeyp
     assert sorted(_listed_ids(view)) == sorted(made)
     assert "5 links" == view.findChild(QLabel, "linksCount").text()
 
-    _select(view, made[2])
+    select_item(view, "id", made[2])
     view.copy_action.trigger()
     assert QGuiApplication.clipboard().text() == session.admin.get_presigned_url(made[2])["url"]
-    _select(view, made[3])
+    select_item(view, "id", made[3])
     view.show()
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
@@ -154,11 +124,7 @@ def test_links_filter_by_bucket(qtbot, runner, session, s3, bucket):
             s3.put_object(Bucket=name, Key="k", Body=b"k")
         mine = session.admin.create_presigned_url(bucket, "k", expires_in=600)["id"]
         theirs = session.admin.create_presigned_url(other, "k", expires_in=600)["id"]
-        view = LinksView(runner)
-        qtbot.addWidget(view)
-        view.set_session(session)
-        view.set_bucket(bucket)
-        qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+        view = list_bucket(qtbot, add_view(qtbot, LinksView(runner)), session, bucket)
         assert _listed_ids(view) == [mine]
         view.set_bucket(None)
         qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
@@ -187,7 +153,7 @@ def test_share_expiry_limits(qtbot, runner, session, amount, unit, seconds):
     dialog.amount.setValue(amount)
     assert dialog.expires_in() == seconds
     assert dialog.create_button.isEnabled() is (seconds is not None)
-    banner = _banner(dialog)
+    banner = error_banner(dialog)
     assert banner.isVisible() is (seconds is None)
     if seconds is None:
         assert "1 minute to 7 days" in banner.text()
@@ -201,7 +167,7 @@ def test_share_server_error_is_inline(qtbot, runner, session, bucket):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
-    banner = _banner(dialog)
+    banner = error_banner(dialog)
     qtbot.waitUntil(banner.isVisible, timeout=10_000)
     assert banner.text().startswith("Could not create the link: ")
     assert dialog.url.text() == "" and dialog.create_button.isEnabled()

@@ -1,6 +1,7 @@
 """Multipart uploads in progress: listed with their parts, aborted from the GUI."""
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from gui_helpers import add_view, error_banner, list_bucket, select_item
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QToolButton
 
 from ramogui.models.uploads_model import UploadsModel
@@ -24,27 +25,8 @@ def _rows(view: UploadsView) -> dict[str, tuple]:
             for row in range(model.rowCount())}
 
 
-def _select(view: UploadsView, upload_id: str) -> None:
-    proxy = view.table.model()
-    for row in range(proxy.rowCount()):
-        index = proxy.index(row, UploadsModel.KEY)
-        if view.model.row(proxy.mapToSource(index).row())["upload_id"] == upload_id:
-            view.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
-            return
-    raise AssertionError(f"upload {upload_id} is not listed")
-
-
 def _open(qtbot, runner, session, bucket) -> UploadsView:
-    view = UploadsView(runner)
-    qtbot.addWidget(view)
-    view.resize(900, 320)
-    view.show()
-    view.set_session(session)
-    view.set_bucket(bucket)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
-    return view
+    return list_bucket(qtbot, add_view(qtbot, UploadsView(runner), (900, 320)), session, bucket)
 
 
 def test_uploads_listed_and_one_aborted(qtbot, runner, session, s3, bucket, answer_dialog,
@@ -56,7 +38,7 @@ def test_uploads_listed_and_one_aborted(qtbot, runner, session, s3, bucket, answ
                            second: ("backup.tar", 1, "2.5 kB")}
     assert view.findChild(QLabel, "uploadsCount").text() == "2 uploads, 5.2 MB of parts"
 
-    _select(view, first)
+    select_item(view, "upload_id", first)
     screenshot(view, "uploads")
     answer_dialog("Abort")
     with qtbot.waitSignal(view.status_message, timeout=10_000) as said:
@@ -83,7 +65,7 @@ def test_abort_several_with_the_delete_key(qtbot, runner, session, s3, bucket, a
 def test_abort_cancelled_keeps_the_upload(qtbot, runner, session, s3, bucket, answer_dialog):
     upload_id = _start(s3, bucket, "keep", [10])
     view = _open(qtbot, runner, session, bucket)
-    _select(view, upload_id)
+    select_item(view, "upload_id", upload_id)
     answer_dialog("Cancel")
     view.abort_action.trigger()
     assert not view.loading and list(_rows(view)) == [upload_id]
@@ -104,8 +86,7 @@ def test_uploads_page_by_page(qtbot, runner, session, s3, bucket, monkeypatch):
 
 def test_uploads_of_a_missing_bucket_and_no_bucket(qtbot, runner, session, bucket):
     view = _open(qtbot, runner, session, bucket + "-missing")
-    banner = next(label for label in view.findChildren(QLabel)
-                  if label.accessibleName() == "Error message")
+    banner = error_banner(view)
     assert banner.isVisible() and "Could not list the uploads" in banner.text()
     view.set_bucket(None)
     assert view.model.rowCount() == 0 and not view.refresh_action.isEnabled()
