@@ -3,7 +3,7 @@
 from functools import partial
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from ramogui.models.uploads_model import UploadsModel
 from ramogui.views.common import confirm, human_bytes
@@ -11,6 +11,7 @@ from ramogui.views.paged_views import RemovableItemsView, remove_each
 from ramogui.workers.runner import Runner
 
 PAGE_SIZE = 100
+BUCKET_CHOICES = 1000
 
 
 def abort_uploads(admin, bucket: str, uploads: list[dict]) -> tuple[list[str], list[str]]:
@@ -37,11 +38,44 @@ class UploadsView(RemovableItemsView):
         self.abort_action = self._add_action("&Abort", "Abort the selected uploads and free "
                                              "their parts", QKeySequence.StandardKey.Delete,
                                              self.abort_selected, "uploadsAbort")
+        self.bucket_box = QComboBox(self, objectName="uploadsBucket", editable=True)
+        self.bucket_box.setAccessibleName("Bucket")
+        self.bucket_box.setToolTip("The bucket whose uploads in progress are listed")
+        self.bucket_box.setMinimumContentsLength(24)
+        self.bucket_box.lineEdit().setPlaceholderText("Choose a bucket")
+        self.bucket_box.textActivated.connect(self._bucket_chosen)
+        self._buttons.insertWidget(1, self.bucket_box)
+        self._names_job = None
         self._update_actions()
+
+    def set_session(self, session) -> None:
+        """Use ``session``; the bucket chooser offers its first thousand buckets."""
+        super().set_session(session)
+        self.bucket_box.clear()
+        if self._names_job is not None:
+            self._names_job.discard()
+            self._names_job = None
+        if session is not None:
+            self._names_job = self._runner.call(
+                session.admin.list_buckets, limit=BUCKET_CHOICES,
+                on_done=self._bucket_names, on_error=lambda _exc: None)
+
+    def _bucket_names(self, page: dict) -> None:
+        self._names_job = None
+        current = self._bucket or ""
+        self.bucket_box.clear()
+        self.bucket_box.addItems([bucket["name"] for bucket in page.get("items", [])])
+        self.bucket_box.setEditText(current)
+
+    def _bucket_chosen(self, name: str) -> None:
+        name = name.strip()
+        if name and name != self._bucket:
+            self.set_bucket(name)
 
     def set_bucket(self, name: str | None) -> None:
         """Show the uploads of bucket ``name`` (``None``: none) and reload."""
         self._bucket = name
+        self.bucket_box.setEditText(name or "")
         self._clear()
         self._show_title()
         self.refresh()

@@ -92,3 +92,17 @@ def test_uploads_of_a_missing_bucket_and_no_bucket(qtbot, runner, session, bucke
     assert view.model.rowCount() == 0 and not view.refresh_action.isEnabled()
     assert not banner.isVisible()
     assert "choose a bucket" in view.findChild(QLabel, "uploadsTitle").text()
+
+
+def test_bucket_chosen_in_the_view_itself(qtbot, runner, session, s3, bucket):
+    upload_id = _start(s3, bucket, "chosen.bin", [100])
+    view = add_view(qtbot, UploadsView(runner), (900, 320))
+    view.set_session(session)
+    qtbot.waitUntil(lambda: view.bucket_box.findText(bucket) >= 0, timeout=10_000)
+    assert view.bucket_box.currentText() == ""
+    view.bucket_box.setCurrentIndex(view.bucket_box.findText(bucket))
+    view.bucket_box.textActivated.emit(bucket)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=10_000)
+    assert list(_rows(view)) == [upload_id]
+    view.set_bucket(bucket)
+    assert view.bucket_box.currentText() == bucket
