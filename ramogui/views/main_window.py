@@ -17,6 +17,7 @@ from ramogui.views.transfers_panel import TransfersPanel
 from ramogui.views.uploads_view import UploadsView
 
 CANCEL_WAIT_MS = 15_000
+NAVIGATION_WIDTH = 170
 
 
 class MainWindow(QMainWindow):
@@ -54,12 +55,13 @@ class MainWindow(QMainWindow):
             self.navigation.addItem(title)
             self.navigation.item(number - 1).setToolTip(f"{title} (Ctrl+{number})")
             view.status_message.connect(self.show_status)
-        self.navigation.setMaximumWidth(190)
         self.navigation.currentRowChanged.connect(self._page_chosen)
         splitter = QSplitter()
         splitter.addWidget(self.navigation)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([NAVIGATION_WIDTH, 1000])
         self.setCentralWidget(splitter)
 
         self.transfers_panel = TransfersPanel(transfers)

@@ -272,6 +272,8 @@ class ToolbarItemsView(QWidget):
                                            f"Reload the {name}",
                                            QKeySequence.StandardKey.Refresh, self.refresh)
         self.count_label = QLabel(objectName=f"{name}Count")
+        for change in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            change.connect(self._show_count)
         self.count_label.setAccessibleName(f"Number of {name} loaded")
         self.load_more_action = make_action(self, "Load more",
                                             f"Fetch the next page of {name} from the server",
@@ -353,12 +355,18 @@ class ToolbarItemsView(QWidget):
             self._select(selected[self.ID])
         self._page_shown(items, first)
         self._update_actions()
+        self._show_count()
+        if first:
+            self.status_message.emit(f"{self.count_label.text()}.")
+
+    def _show_count(self, *_args) -> None:
+        """"12 buckets loaded; more on the server", kept right as rows come and go."""
+        if self.session is None:
+            self.count_label.clear()
+            return
         more = "; more on the server" if self.next_cursor else ""
         count = self.model.rowCount()
-        loaded = f"{count} {self._noun}{'s' if count != 1 else ''} loaded{more}"
-        self.count_label.setText(loaded)
-        if first:
-            self.status_message.emit(f"{loaded}.")
+        self.count_label.setText(f"{count} {self._noun}{'s' if count != 1 else ''} loaded{more}")
 
     def _page_shown(self, items: list[dict], first: bool) -> None:
         """A page of ``items`` was just shown."""

@@ -62,6 +62,8 @@ def test_connect_create_bucket_drop_and_browse(qtbot, window, gui_ramod, s3, tmp
     qtbot.waitUntil(lambda: window.buckets.selected_bucket() is not None
                     and window.buckets.selected_bucket()["name"] == name, timeout=20_000)
     assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    shown = window.buckets.model.rowCount()
+    assert window.buckets.count_label.text().startswith(f"{shown} bucket{'s' * (shown != 1)} loaded")
     screenshot(window, "app-buckets")
 
     # Open it, then drop two files and a folder onto the listing.
