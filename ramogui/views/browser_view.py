@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QInputDial
 
 from ramogui.client.bulk import delete_entries
 from ramogui.client.errors import describe
-from ramogui.models.objects_model import NAME, Entry, ObjectsModel, ObjectsSortProxy, \
+from ramogui.models.objects_model import MODIFIED, NAME, SIZE, TYPE, Entry, ObjectsModel, ObjectsSortProxy, \
     entries_from_page
 from ramogui.views.breadcrumbs import Breadcrumbs
 from ramogui.views.common import ErrorBanner, confirm, filter_edit, make_action, make_button
@@ -95,6 +95,10 @@ class BrowserView(QWidget):
         self.table.setModel(self.proxy)
         self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        metrics = self.table.fontMetrics()       # widths from samples: a million rows can't be measured
+        for column, sample in ((SIZE, "999.9 MB"), (MODIFIED, "2026-11-22 00:00:00"),
+                               (TYPE, "application/octet-stream")):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         self.table.activated.connect(self._activated)
         self.table.files_dropped.connect(self.upload_paths)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)

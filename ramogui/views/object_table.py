@@ -22,6 +22,7 @@ class ObjectTable(QTableView):
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSortIndicatorShown(True)
         self.setAccessibleName("Objects and folders")
