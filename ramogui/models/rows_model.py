@@ -1,6 +1,7 @@
 """``RowsModel``: what the app's table models share, a list of rows and a header per column."""
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt)
 
 _Index = QModelIndex | QPersistentModelIndex
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -125,3 +126,18 @@ class RowsModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), i, i)
         del self._rows[i]
         self.endRemoveRows()
+
+
+class ValueSortProxy(QSortFilterProxyModel):
+    """Sorts by the Python values of the sort role: Qt's own comparison of variants mixes
+    up integers above and below 2**31 (sizes of 2 GiB and more) in some PySide6 releases.
+    Text compares without case."""
+
+    def lessThan(self, left, right) -> bool:
+        a, b = left.data(self.sortRole()), right.data(self.sortRole())
+        if isinstance(a, str) and isinstance(b, str):
+            return a.casefold() < b.casefold()
+        try:
+            return a < b
+        except TypeError:            # e.g. None beside a number: a stable, total order
+            return (a is None, str(a)) < (b is None, str(b))

@@ -3,12 +3,13 @@ filter boxes, and (from ``ramogui.formatting``) times and sizes for people."""
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
                                QLineEdit, QMessageBox, QPushButton, QTableView, QWidget)
 
 from ramogui.formatting import human_bytes, local_time, parse_time
+from ramogui.models.rows_model import ValueSortProxy
 
 __all__ = ["ErrorBanner", "confirm", "filter_edit", "human_bytes", "local_time", "make_action",
            "make_button", "ok_cancel_buttons", "parse_time", "problem_label", "sorted_table"]
@@ -48,15 +49,14 @@ def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
 
 
 def sorted_table(model, sort_column: int, name: str, label: str) -> QTableView:
-    """A read-only, row-selecting table of ``model`` through a ``QSortFilterProxyModel``
+    """A read-only, row-selecting table of ``model`` through a ``ValueSortProxy``
     (``table.model()``) that sorts by the model's ``SORT_ROLE`` and filters, ignoring case,
     by its ``FILTER_ROLE``."""
-    proxy = QSortFilterProxyModel(model)
+    proxy = ValueSortProxy(model)
     proxy.setSourceModel(model)
     proxy.setSortRole(model.SORT_ROLE)
     proxy.setFilterRole(model.FILTER_ROLE)
     proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
     table = QTableView(objectName=name)
     table.setModel(proxy)
     table.setAccessibleName(label)

@@ -17,9 +17,9 @@ def drop(widget, paths):
     spot = QPointF(20, 20)
     actions = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(spot, actions, mime, buttons, modifiers)
+    enter = QDragEnterEvent(spot.toPoint(), actions, mime, buttons, modifiers)
     QApplication.sendEvent(target, enter)
-    move = QDragMoveEvent(spot, actions, mime, buttons, modifiers)
+    move = QDragMoveEvent(spot.toPoint(), actions, mime, buttons, modifiers)
     QApplication.sendEvent(target, move)
     event = QDropEvent(spot, actions, mime, buttons, modifiers)
     QApplication.sendEvent(target, event)

@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtCore import QMimeData, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
 from gui_helpers import drop, names
@@ -173,7 +173,7 @@ def test_drop_of_something_that_is_not_files_is_refused(qtbot, browser, bucket):
     open_and_wait(qtbot, browser, bucket)
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(browser.table.viewport(), enter)
     assert not enter.isAccepted()

@@ -4,6 +4,7 @@ changes in place; and the bucket naming rules of the new-bucket dialog."""
 import pytest
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
+from ramogui.models.rows_model import ValueSortProxy
 from ramogui.models.buckets_model import BucketsModel
 from ramogui.models.credentials_model import CredentialsModel, rate_limit_text
 from ramogui.views.buckets_view import bucket_name_problem
@@ -29,8 +30,8 @@ def cell(model, row, column, role=DISPLAY):
 
 
 def sorted_column(model, column, key_column, order=Qt.SortOrder.AscendingOrder):
-    """The ``key_column`` texts after sorting a proxy of ``model`` by ``column``."""
-    proxy = QSortFilterProxyModel()
+    """The ``key_column`` texts after sorting the app's proxy of ``model`` by ``column``."""
+    proxy = ValueSortProxy()
     proxy.setSourceModel(model)
     proxy.setSortRole(model.SORT_ROLE)
     proxy.sort(column, order)
