@@ -34,17 +34,26 @@ class SecretStoreError(ClientError):
 
 def usable_keyring() -> keyring.backend.KeyringBackend | None:
     """The desktop's keyring if one really works (a round trip succeeds), else ``None``."""
+    return probe_keyring()[0]
+
+
+def probe_keyring() -> tuple[keyring.backend.KeyringBackend | None, str | None]:
+    """``(keyring, None)`` if the desktop's keyring works; ``(None, None)`` if there is none;
+    ``(None, why)`` if there is one but it failed (locked, access refused)."""
     backend = keyring.get_keyring()
     try:
         if isinstance(backend, (fail.Keyring, null.Keyring)) or backend.priority <= 0:
-            return None
+            return None, None
+    except Exception:  # noqa: BLE001 - a backend that can't even say its priority
+        return None, None
+    try:
         token = _random.token_hex(8)
         backend.set_password(SERVICE, _PROBE_USER, token)
         works = backend.get_password(SERVICE, _PROBE_USER) == token
         backend.delete_password(SERVICE, _PROBE_USER)
-    except Exception:  # noqa: BLE001 - any failure of a keyring means "not usable"
-        return None
-    return backend if works else None
+    except Exception as exc:  # noqa: BLE001 - any failure of a real keyring is reported
+        return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return (backend, None) if works else (None, "it gave back a different secret")
 
 
 class SecretStore:
@@ -56,7 +65,8 @@ class SecretStore:
 
     def __init__(self, file: ProfileFile, backend: keyring.backend.KeyringBackend | None = None):
         self._file = file
-        self._keyring = backend if backend is not None else usable_keyring()
+        self._keyring, self._keyring_error = ((backend, None) if backend is not None
+                                              else probe_keyring())
 
     @property
     def in_keyring(self) -> bool:
@@ -68,6 +78,9 @@ class SecretStore:
         """A sentence for the person when secrets are kept in plain text, else ``None``."""
         if self.in_keyring:
             return None
+        if self._keyring_error:
+            return (f"The desktop keyring is not answering ({self._keyring_error}): secrets "
+                    "can't be saved until it is unlocked; restart ramogui once it is.")
         return ("No desktop keyring is available: the admin API key and secret key are stored "
                 f"in plain text in {self._file.path} (readable only by your user).")
 
@@ -90,6 +103,10 @@ class SecretStore:
                            getattr(secrets, field))
             self._drop_from_file(name)        # plain-text copies from a time without keyring
             return
+        if self._keyring_error:
+            raise SecretStoreError(
+                f"Not saving secrets in plain text while the desktop keyring fails "
+                f"({self._keyring_error}); unlock it and restart ramogui.")
         document = self._file.read_for_update()
         document.setdefault("secrets", {})[name] = {field: getattr(secrets, field)
                                                     for field in FIELDS}

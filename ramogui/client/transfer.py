@@ -363,6 +363,27 @@ def _free_name(path: str, claimed: set[str] | None = None) -> str:
     return candidate
 
 
+def _place(part_path: str, dest_path: str, overwrite: bool) -> str:
+    """Move the finished ``.part`` file to ``dest_path``, or (not ``overwrite``) to the first
+    free ``name (n).ext``: hard-linked, so that a file appearing at that name meanwhile is
+    never replaced; where the file system has no hard links, renamed after a check."""
+    if overwrite:
+        os.replace(part_path, dest_path)
+        return dest_path
+    claimed: set[str] = set()
+    while True:
+        final = _free_name(dest_path, claimed)
+        try:
+            os.link(part_path, final)
+        except FileExistsError:
+            continue                         # taken since the check: the next name
+        except OSError:                      # no hard links here (FAT, some network shares)
+            os.replace(part_path, final)
+            return final
+        os.unlink(part_path)
+        return final
+
+
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled()
@@ -396,8 +417,7 @@ def download_object(s3: S3Client, bucket: str, key: str, dest_path: str, *,
             if written != reader.head.size:
                 raise TransferError(f"The download of {key} ended after {written} of "
                                     f"{reader.head.size} bytes.")
-            final = dest_path if overwrite else _free_name(dest_path)
-            os.replace(part_path, final)
+            final = _place(part_path, dest_path, overwrite)
         except BaseException:
             try:
                 os.unlink(part_path)

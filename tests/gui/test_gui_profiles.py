@@ -6,10 +6,12 @@ import stat
 
 import keyring
 import keyring.backend
+import keyring.errors
 import pytest
 
 from ramogui.client.profile_store import (ProfileError, ProfileStore, check_profile, check_url,
                                           config_dir)
+from ramogui.client.errors import ClientError
 from ramogui.client.profiles import Profile, Secrets
 from ramogui.client.secret_store import usable_keyring
 
@@ -246,3 +248,28 @@ def test_check_profile(tmp_path):
     with pytest.raises(ProfileError, match="CA file .* does not exist"):
         check_profile(Profile("a", "https://h", "https://h:2", "AK",
                               cafile=str(tmp_path / "none.pem")))
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring that is there but refuses (locked, prompt dismissed)."""
+
+    def set_password(self, service, username, password):
+        raise keyring.errors.KeyringLocked("the collection is locked")
+
+
+keyring.backend.KeyringBackend._classes.discard(LockedKeyring)
+
+
+def test_a_failing_keyring_never_turns_into_plain_text(config):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        store = ProfileStore()
+        assert "keyring is not answering" in store.warning
+        assert "the collection is locked" in store.warning
+        with pytest.raises(ClientError, match="Not saving secrets in plain text"):
+            store.save(make("locked"), Secrets(admin_key="admin-secret-1", secret_key="s3-secret-1"))
+    finally:
+        keyring.set_keyring(previous)
+    text = store.path.read_text() if store.path.exists() else ""
+    assert "admin-secret-1" not in text and "s3-secret-1" not in text

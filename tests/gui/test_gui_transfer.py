@@ -320,3 +320,16 @@ def test_an_existing_part_file_is_left_alone(session, s3, bucket, tmp_path):
     assert download_object(session.s3, bucket, "f.bin", str(tmp_path / "f.bin")) \
         == str(tmp_path / "f.bin")
     assert files_under(tmp_path) == {"f.bin": data, "f.bin.part": b"someone else's"}
+
+
+def test_a_finished_download_never_replaces_a_file_that_appeared_meanwhile(tmp_path):
+    from ramogui.client.transfer import _place
+    part, dest = tmp_path / "report.pdf.part", tmp_path / "report.pdf"
+    part.write_bytes(b"downloaded")
+    dest.write_bytes(b"made by the user meanwhile")
+    (tmp_path / "report (1).pdf").write_bytes(b"an older copy")
+    assert _place(str(part), str(dest), overwrite=False) == str(tmp_path / "report (2).pdf")
+    assert dest.read_bytes() == b"made by the user meanwhile"
+    assert (tmp_path / "report (1).pdf").read_bytes() == b"an older copy"
+    assert (tmp_path / "report (2).pdf").read_bytes() == b"downloaded"
+    assert not part.exists()
