@@ -64,7 +64,7 @@ def _connect_saved(window, store, name: str) -> bool:
             window.show_status(f"No saved profile called {name!r} with its secrets.")
             return False
         window.set_session(Session(profile, secrets))
-    except (ClientError, ValueError) as exc:
+    except (ClientError, ValueError, OSError) as exc:      # OSError: a missing CA file
         window.show_status(f"Cannot use profile {name!r}: {describe(exc)}")
         return False
     return True

@@ -65,7 +65,7 @@ class BrowserView(QWidget):
                                   "Search names starting with… (Ctrl+F)",
                                   "Lists only names in this folder that start with this text "
                                   "(searched on the server)", min_width=0)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.textChanged.connect(self._search_changed)
 
         self.toolbar = QToolBar("Object actions", self)
         self.toolbar.setAccessibleName("Object actions")
@@ -113,6 +113,7 @@ class BrowserView(QWidget):
         splitter.setStretchFactor(1, 1)
 
         self.footer = QLabel(self)
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)
         self.footer.setObjectName("listingStatus")
         self.footer.setAccessibleName("Listing status")
         self.load_more_button = make_button(self, "Load more", "loadMoreButton",
@@ -149,13 +150,14 @@ class BrowserView(QWidget):
 
     def open_bucket(self, bucket: str) -> None:
         self.bucket = bucket
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
         self.set_prefix("")
 
     def set_prefix(self, prefix: str) -> None:
+        """Show folder ``prefix`` (a search applies to the folder it was typed in: cleared)."""
         self.prefix = prefix
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self.breadcrumbs.set_location(self.bucket, prefix)
         self.reload()
 
@@ -180,11 +182,20 @@ class BrowserView(QWidget):
         if self._listing_job is not None:
             self._listing_job.discard()
             self._listing_job = None
+        if self._info_job is not None:
+            self._info_job.discard()
+            self._info_job = None
         if self.session is None or not self.bucket:
             self.footer.setText("Choose a bucket to browse." if self.session else "Not connected.")
             self._update_actions()
             return
         self._fetch(None)
+
+    def _search_changed(self, _text: str) -> None:
+        """A new search: the cursor of the old one must not be followed; list after a pause."""
+        self.next_cursor = None
+        self._update_actions()
+        self._search_timer.start()
 
     def load_more(self) -> None:
         if self.next_cursor and self._listing_job is None:

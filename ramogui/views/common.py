@@ -20,6 +20,7 @@ class ErrorBanner(QLabel):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)      # messages quote keys: never HTML
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setStyleSheet("QLabel { background: #7f1d1d; color: white; padding: 6px;"
@@ -41,6 +42,7 @@ def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     ``"Delete"``.  The safe answer (Cancel) is the default."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel,
                       parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)           # the text quotes keys: never HTML
     go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.setObjectName("confirmDialog")

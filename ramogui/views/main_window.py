@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.transfers_panel = TransfersPanel(transfers)
+        self.transfers_panel.status_message.connect(self.show_status)
         self.transfers_dock = QDockWidget("Transfers", self)
         self.transfers_dock.setObjectName("transfersDock")
         self.transfers_dock.setWidget(self.transfers_panel)
@@ -116,9 +117,22 @@ class MainWindow(QMainWindow):
     def show_connect_dialog(self) -> ConnectDialog:
         dialog = ConnectDialog(self.runner, self.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.set_session(dialog.session()))
+        dialog.accepted.connect(lambda: self.switch_session(dialog.session()))
         dialog.open()
         return dialog
+
+    def switch_session(self, session) -> bool:
+        """Connect to ``session`` unless transfers are running and the person would rather
+        let them finish (switching cancels them); whether it switched."""
+        running = self.transfers.active_count()
+        if running and not confirm(
+                self, "Transfers running",
+                f"{running} transfer{'s are' if running != 1 else ' is'} still running. "
+                "Connecting elsewhere cancels them. Cancel them and connect?",
+                "Cancel transfers and connect"):
+            return False
+        self.set_session(session)
+        return True
 
     def set_session(self, session) -> None:
         """Point every view at ``session`` (``None``: disconnected)."""

@@ -43,6 +43,7 @@ class ObjectInfoPanel(QWidget):
         self.values: dict[str, QLabel] = {}
         for name in FIELDS:
             value = QLabel()
+            value.setTextFormat(Qt.TextFormat.PlainText)     # keys and types are data, not HTML
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setAccessibleName(name)
@@ -62,6 +63,7 @@ class ObjectInfoPanel(QWidget):
         self.clear()
 
     def clear(self, text: str = "Select an object to see its details.") -> None:
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setText(text)
         for value in self.values.values():
             value.clear()

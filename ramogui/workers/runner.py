@@ -5,15 +5,16 @@ thread; when it returns, ``on_done(result)`` (or ``on_error(exc)``) is called on
 thread, through a queued signal to the ``Runner`` (which lives there).  A job can be
 ``discard``-ed: its outcome is then dropped (a listing the user navigated away from).
 
-``Runner(serial=True)`` runs every call at once on the calling thread, which makes a
-misbehaving view easy to step through in a debugger (GitFourchette's ``ForceSerial``).
+``Runner(serial=True)`` runs every call on the GUI thread (on the next turn of the event
+loop), which makes a misbehaving view easy to step through in a debugger (GitFourchette's
+``ForceSerial``).
 """
 
 import itertools
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ramogui.client.errors import describe
 
@@ -78,7 +79,9 @@ class Runner(QObject):
         job.signals.ended.connect(self._ended)
         self.busy_changed.emit(len(self._jobs))
         if self.serial:
-            job.run()
+            # On the next turn of the event loop, so the caller has kept the job it was
+            # handed before its callbacks run.
+            QTimer.singleShot(0, job.run)
         else:
             self.pool.start(job)
         return job

@@ -144,3 +144,25 @@ def test_closing_during_a_transfer_asks_then_cancels_cleanly(qtbot, window, sess
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
     qtbot.waitUntil(lambda: window.transfers.active_count() == 0, timeout=5_000)
+
+
+def test_connecting_elsewhere_during_a_transfer_asks_first(qtbot, window, session, profile,
+                                                            secrets, bucket, tmp_path,
+                                                            answer_dialog):
+    from ramogui.client.session import Session
+    window.set_session(session)
+    big = tmp_path / "huge.bin"
+    with open(big, "wb") as sparse:
+        sparse.truncate(3 * 1024 ** 3)
+    with qtbot.waitSignal(window.browser.listing_loaded, timeout=20_000):
+        window.open_bucket(bucket)
+    window.browser.upload_paths([str(big)])
+    qtbot.waitUntil(lambda: window.transfers.running_count() == 1, timeout=20_000)
+    other = Session(profile, secrets)
+    answer_dialog("Cancel")
+    assert window.switch_session(other) is False
+    assert window.session is session and window.transfers.running_count() == 1
+    answer_dialog("Cancel transfers and connect")
+    assert window.switch_session(other) is True
+    assert window.session is other
+    qtbot.waitUntil(lambda: window.transfers.active_count() == 0, timeout=30_000)

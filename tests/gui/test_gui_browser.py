@@ -227,3 +227,27 @@ def test_listing_error_is_shown_and_view_keeps_working(qtbot, browser, bucket):
     assert "no-such-bucket-gui-test" in browser.error.text()
     open_and_wait(qtbot, browser, bucket)
     assert not browser.error.isVisible()
+
+
+def test_a_search_applies_to_its_folder_and_is_cleared_on_navigation(qtbot, browser, s3, bucket):
+    for key in ["photos/a.jpg", "photos/ph-1.jpg", "phone.txt"]:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    open_and_wait(qtbot, browser, bucket)
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        qtbot.keyClicks(browser.search, "ph")
+    assert names(browser) == ["photos/", "phone.txt"]
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        browser.table.activated.emit(browser.proxy.index(0, NAME))
+    assert browser.prefix == "photos/" and browser.search.text() == ""
+    assert names(browser) == ["a.jpg", "ph-1.jpg"]
+
+
+def test_keys_in_messages_and_details_are_shown_as_text_not_html(qtbot, browser):
+    """Anyone who can name an object must not be able to restyle what the admin reads."""
+    for label in [browser.error, browser.footer, *browser.info.values.values()]:
+        assert label.textFormat() == Qt.TextFormat.PlainText
+    browser.info.show_object({"key": "a/<img src=x>bold", "size": 1, "etag": "e"})
+    assert browser.info.title.text() == "<b>&lt;img src=x&gt;bold</b>"
+    assert browser.info.values["Key"].text() == "a/<img src=x>bold"
+    browser.info.clear("Cannot load <i>x</i>")
+    assert browser.info.title.textFormat() == Qt.TextFormat.PlainText
