@@ -1,5 +1,8 @@
 """``RowsModel``: what the app's table models share, a list of rows and a header per column."""
 
+import html
+
+from PySide6 import QtGui
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
                             QSortFilterProxyModel, Qt)
 
@@ -72,7 +75,7 @@ class RowsModel(QAbstractTableModel):
         if self.FILTER_ROLE is not None and role == self.FILTER_ROLE:
             return self.filter_text(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(row, column)
+            return as_plain_tooltip(self.tooltip(row, column))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if column in self.RIGHT_ALIGNED else None
         return self.role_data(row, column, role)
@@ -141,3 +144,11 @@ class ValueSortProxy(QSortFilterProxyModel):
             return a < b
         except TypeError:            # e.g. None beside a number: a stable, total order
             return (a is None, str(a)) < (b is None, str(b))
+
+
+def as_plain_tooltip(text: str | None) -> str | None:
+    """``text`` as a tooltip shows it: Qt renders a tooltip that looks like HTML as HTML, so
+    one holding a key such as ``<img src=x>`` is escaped inside a paragraph."""
+    if text and QtGui.Qt.mightBeRichText(text):          # Qt's own guess
+        return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+    return text

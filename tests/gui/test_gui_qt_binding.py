@@ -50,3 +50,12 @@ def test_tables_sort_sizes_above_and_below_2_gib_as_numbers(qtbot):
     shown = [model.row(proxy.mapToSource(proxy.index(r, 0)).row())["total_size"]
              for r in range(proxy.rowCount())]
     assert shown == sorted(sizes)
+
+
+def test_tooltips_that_look_like_html_are_escaped():
+    from ramogui.models.rows_model import as_plain_tooltip
+    assert as_plain_tooltip("photos/cat.jpg") == "photos/cat.jpg"
+    assert as_plain_tooltip("https://h/b/k?X-Amz-A=1&b=2") == "https://h/b/k?X-Amz-A=1&b=2"
+    shown = as_plain_tooltip("a/<img src=x>.txt")
+    assert "<img" not in shown and "&lt;img src=x&gt;.txt" in shown
+    assert as_plain_tooltip(None) is None
