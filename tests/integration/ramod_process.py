@@ -27,6 +27,7 @@ import boto3
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from botocore.credentials import Credentials
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -246,6 +247,25 @@ def no_retry_client(server, access_key=ROOT_ACCESS_KEY, secret_key=ROOT_SECRET_K
     return boto3.session.Session().client(
         "s3", endpoint_url=server.endpoint, region_name=REGION, aws_access_key_id=access_key,
         aws_secret_access_key=secret_key, config=config)
+
+
+def refusal(call):
+    """Run ``call``, which must fail with a boto3 ``ClientError``; return ``(error code,
+    HTTP status, message)``."""
+    try:
+        call()
+    except ClientError as exc:
+        response = exc.response
+    else:
+        raise AssertionError("the call succeeded but should have been refused")
+    return (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"],
+            response["Error"].get("Message", ""))
+
+
+def xml_text(body, tag):
+    """The text of the first ``<tag>`` of an XML body (None if absent)."""
+    text = body.decode(errors="replace")
+    return text.split(f"<{tag}>", 1)[1].split(f"</{tag}>", 1)[0] if f"<{tag}>" in text else None
 
 
 def unique_bucket_name(prefix="t"):

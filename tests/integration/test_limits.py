@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ramod_process import admin_call as admin
-from ramod_process import no_retry_client
+from ramod_process import no_retry_client, refusal, xml_text
 from ramod_process import (RamodProcess,
                            signed_headers, unique_bucket_name)
 
@@ -24,20 +24,6 @@ MiB = 1024 * 1024
 s3_client = functools.partial(no_retry_client, max_pool_connections=32)
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def refusal(call):
-    """Run ``call``, which must fail; return ``(error code, HTTP status, message)``."""
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"],
-            response["Error"].get("Message", ""))
-
-
-def xml_text(body, tag):
-    text = body.decode(errors="replace")
-    return text.split(f"<{tag}>", 1)[1].split(f"</{tag}>", 1)[0] if f"<{tag}>" in text else None
 
 
 def usage(server, bucket):

@@ -8,9 +8,8 @@ from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import pytest
-from botocore.exceptions import ClientError
 
-from ramod_process import ROOT_ACCESS_KEY, ROOT_SECRET_KEY, unique_bucket_name
+from ramod_process import ROOT_ACCESS_KEY, ROOT_SECRET_KEY, refusal, unique_bucket_name, xml_text
 from ramod_process import admin_call as admin
 from ramod_process import no_retry_client as s3_client
 
@@ -41,21 +40,6 @@ def fetch(url, method="GET", body=None, headers=None):
         return response.status, dict(response.getheaders()), response.read()
     finally:
         conn.close()
-
-
-def xml_text(body, tag):
-    """The text of the first ``<tag>`` of an XML body (None if absent)."""
-    text = body.decode()
-    return text.split(f"<{tag}>", 1)[1].split(f"</{tag}>", 1)[0] if f"<{tag}>" in text else None
-
-
-def refusal(call):
-    """Run ``call``, which must fail; return ``(error code, HTTP status, message)``."""
-    with pytest.raises(ClientError) as caught:
-        call()
-    response = caught.value.response
-    return (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"],
-            response["Error"].get("Message", ""))
 
 
 def snapshot(s3, bucket):
