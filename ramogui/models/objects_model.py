@@ -72,18 +72,8 @@ class ObjectsModel(RowsModel):
             self._folder_icon = app.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
             self._file_icon = app.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
 
-    def remove_keys(self, keys: set[str]) -> None:
-        """Drop the rows of these keys (after a delete), keeping the rest in place."""
-        self.remove_where(lambda entry: entry.key in keys)
-
     def entry(self, row: int) -> Entry:
         return self.row(row)
-
-    def entries(self) -> list[Entry]:
-        return self.rows()
-
-    def object_count(self) -> int:
-        return sum(1 for entry in self._rows if not entry.is_folder)
 
     def display(self, entry: Entry, column: int) -> str:
         if column == NAME:
