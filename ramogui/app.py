@@ -47,27 +47,35 @@ def main(argv: list[str] | None = None) -> int:
     store = ProfileStore()
     window = MainWindow(runner, transfers, store, settings)
     window.show()
-    if not (args.profile and _connect_saved(window, store, args.profile)):
+    if args.profile:
+        _connect_saved(runner, window, store, args.profile)
+    else:
         QTimer.singleShot(0, window.show_connect_dialog)
     return app.exec()
 
 
-def _connect_saved(window, store, name: str) -> bool:
-    """Connect ``window`` with the saved profile ``name``; False (and why, in the status bar)
-    when it or its secrets can't be had."""
-    from ramogui.client.errors import ClientError, describe
+def _open_saved(store, name: str):
+    """Worker: the session of saved profile ``name`` (reads the file, the keyring and the
+    CA file, so it runs off the GUI thread)."""
+    from ramogui.client.profile_store import ProfileError
     from ramogui.client.session import Session
-    try:
-        profile = store.get(name)
-        secrets = store.load_secrets(name) if profile else None
-        if profile is None or secrets is None:
-            window.show_status(f"No saved profile called {name!r} with its secrets.")
-            return False
-        window.set_session(Session(profile, secrets))
-    except (ClientError, ValueError, OSError) as exc:      # OSError: a missing CA file
+    profile = store.get(name)
+    secrets = store.load_secrets(name) if profile else None
+    if profile is None or secrets is None:
+        raise ProfileError("there is no saved profile of that name with its secrets.")
+    return Session(profile, secrets)
+
+
+def _connect_saved(runner, window, store, name: str) -> None:
+    """Connect ``window`` with the saved profile ``name``; when it or its secrets can't be had,
+    say why in the status bar and open the connect dialog."""
+    from ramogui.client.errors import describe
+
+    def failed(exc: BaseException) -> None:
         window.show_status(f"Cannot use profile {name!r}: {describe(exc)}")
-        return False
-    return True
+        window.show_connect_dialog()
+    window.show_status(f"Connecting with profile {name!r}…")
+    runner.call(_open_saved, store, name, on_done=window.set_session, on_error=failed)
 
 
 if __name__ == "__main__":

@@ -206,6 +206,42 @@ class ProfileStore:
             self.secrets.save(profile.name, secrets)
         return profile
 
+    def save_as(self, saved_name: str | None, profile: Profile, secrets: Secrets) -> Profile:
+        """Save ``profile`` and ``secrets`` over the profile saved as ``saved_name`` (``None``: a
+        new one), renaming it first when the name changed.  Safe to repeat after a failure:
+        a rename that went through before the secrets failed is not attempted twice."""
+        profile = check_profile(profile)
+        leftover = None
+        if saved_name is not None and saved_name != profile.name:
+            if any(saved.name == saved_name for saved in self.list()):
+                self.rename(saved_name, profile.name)
+            else:                   # renamed by an earlier try, whose secrets then failed
+                leftover = saved_name
+        profile = self.save(profile, secrets)
+        if leftover is not None:
+            self.secrets.delete(leftover)
+        return profile
+
+    def read_all(self) -> "SavedProfiles":
+        """Every profile with its secrets, the last used name and the secrets warning, read in
+        one go (file and keyring: call it off the GUI thread).  A damaged file or a refusing
+        keyring is reported in ``problems``, not raised."""
+        problems: list[str] = []
+        try:
+            profiles = self.list()
+        except ClientError as exc:
+            problems.append(str(exc))
+            profiles = []
+        saved = []
+        for profile in profiles:
+            try:
+                secrets = self.load_secrets(profile.name)
+            except ClientError as exc:
+                problems.append(str(exc))
+                secrets = None
+            saved.append((profile, secrets))
+        return SavedProfiles(saved, self.last_used, self.warning, problems)
+
     def rename(self, old: str, new: str) -> None:
         """Give profile ``old`` (and its secrets) the name ``new``."""
         new = check_name(new)
@@ -247,6 +283,17 @@ class ProfileStore:
         document = self.file.read_for_update()
         document["last_used"] = name
         self.file.write(document)
+
+
+@dataclasses.dataclass
+class SavedProfiles:
+    """What ``ProfileStore.read_all`` found: ``(profile, secrets or None)`` pairs in saved order,
+    the last used profile's name, the plain-text warning and any problems met."""
+
+    profiles: list[tuple[Profile, Secrets | None]]
+    last_used: str | None
+    warning: str | None
+    problems: list[str]
 
 
 def _entries(document: dict) -> list[dict]:

@@ -10,6 +10,7 @@ which is only readable by its owner, and ``SecretStore.warning`` says so.
 from __future__ import annotations
 
 import secrets as _random
+import threading
 from typing import TYPE_CHECKING
 
 import keyring
@@ -60,18 +61,29 @@ class SecretStore:
     """Load and save the ``Secrets`` of named profiles.
 
     :param file: the profile file; holds the secrets when there is no keyring.
-    :param backend: the keyring to use; default: ``usable_keyring()``.
+    :param backend: the keyring to use; default: the desktop's, if ``probe_keyring`` finds it
+        working (probed on first use).
     """
 
     def __init__(self, file: ProfileFile, backend: keyring.backend.KeyringBackend | None = None):
         self._file = file
-        self._keyring, self._keyring_error = ((backend, None) if backend is not None
-                                              else probe_keyring())
+        self._lock = threading.Lock()
+        self._probed = backend is not None
+        self._keyring, self._keyring_error = backend, None
+
+    def _backend(self) -> keyring.backend.KeyringBackend | None:
+        """The keyring to use, probed on first need: a keyring daemon can be slow to answer
+        (or wait for an unlock prompt), so the first call belongs off the GUI thread."""
+        with self._lock:
+            if not self._probed:
+                self._keyring, self._keyring_error = probe_keyring()
+                self._probed = True
+        return self._keyring
 
     @property
     def in_keyring(self) -> bool:
         """Whether secrets go to the desktop's keyring."""
-        return self._keyring is not None
+        return self._backend() is not None
 
     @property
     def warning(self) -> str | None:
@@ -86,7 +98,7 @@ class SecretStore:
 
     def load(self, name: str) -> Secrets | None:
         """The secrets of profile ``name``; ``None`` if none are stored."""
-        if self._keyring is not None:
+        if self._backend() is not None:
             values = {field: self._get(name, field) for field in FIELDS}
             if any(value is not None for value in values.values()):
                 return Secrets(**{field: value or "" for field, value in values.items()})
@@ -97,9 +109,10 @@ class SecretStore:
 
     def save(self, name: str, secrets: Secrets) -> None:
         """Store the secrets of profile ``name``, replacing any earlier ones."""
-        if self._keyring is not None:
+        backend = self._backend()
+        if backend is not None:
             for field in FIELDS:
-                self._call(self._keyring.set_password, SERVICE, _user(name, field),
+                self._call(backend.set_password, SERVICE, _user(name, field),
                            getattr(secrets, field))
             self._drop_from_file(name)        # plain-text copies from a time without keyring
             return
@@ -114,21 +127,23 @@ class SecretStore:
 
     def delete(self, name: str) -> None:
         """Forget the secrets of profile ``name`` (nothing happens if there are none)."""
-        if self._keyring is not None:
+        backend = self._backend()
+        if backend is not None:
             for field in FIELDS:
                 if self._get(name, field) is not None:
-                    self._call(self._keyring.delete_password, SERVICE, _user(name, field))
+                    self._call(backend.delete_password, SERVICE, _user(name, field))
         self._drop_from_file(name)
 
     def rename(self, old: str, new: str) -> None:
-        """Move the secrets of profile ``old`` to ``new``."""
+        """Move the secrets of profile ``old`` to ``new`` (stored under the new name before
+        the old copy goes, so a refusal halfway loses nothing)."""
         secrets = self.load(old)
         if secrets is not None:
-            self.delete(old)
             self.save(new, secrets)
+            self.delete(old)
 
     def _get(self, name: str, field: str) -> str | None:
-        return self._call(self._keyring.get_password, SERVICE, _user(name, field))
+        return self._call(self._backend().get_password, SERVICE, _user(name, field))
 
     def _drop_from_file(self, name: str) -> None:
         document = self._file.read_for_update()

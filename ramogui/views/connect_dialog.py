@@ -3,7 +3,9 @@ a connection test that runs in the background, and Connect.
 
 Edits are kept per profile while the dialog is open (an unsaved profile shows a ``*`` in the
 list); Save or Connect writes the profile, its secrets and, for Connect, makes it the last
-used one.
+used one.  Reading and writing profiles goes through the runner like any network call: a
+keyring daemon can take its time (or wait for an unlock prompt), and the dialog must not freeze
+meanwhile; the profile controls are disabled while such a call is under way.
 """
 
 import dataclasses
@@ -16,7 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QFormLayout, QHB
 
 from ramogui.client.connection_check import check_connection
 from ramogui.client.errors import ClientError, describe
-from ramogui.client.profile_store import ProfileError, ProfileStore, check_profile
+from ramogui.client.profile_store import (ProfileError, ProfileStore, SavedProfiles,
+                                          check_profile)
 from ramogui.client.profiles import DEFAULT_REGION, Profile, Secrets
 from ramogui.client.session import Session
 from ramogui.views.common import ErrorBanner, confirm
@@ -44,6 +47,13 @@ def _test(profile: Profile, secrets: Secrets):
     return check_connection(Session(profile, secrets, timeout=TEST_TIMEOUT))
 
 
+def _open_session(store: ProfileStore, profile: Profile, secrets: Secrets) -> Session:
+    """Worker: remember ``profile`` as the last used one and make its session (which reads
+    the CA file, if any)."""
+    store.set_last_used(profile.name)
+    return Session(profile, secrets)
+
+
 def _buddy(text: str, field: QWidget) -> QLabel:
     """A form label whose ``&`` shortcut focuses ``field`` (a row holding a layout)."""
     label = QLabel(text)
@@ -67,7 +77,8 @@ class ConnectDialog(QDialog):
         self._runner, self._store = runner, store
         self._entries: list[_Entry] = []
         self._loading = False
-        self._job: CallJob | None = None
+        self._job: CallJob | None = None            # the connection test
+        self._store_job: CallJob | None = None      # reading or writing profiles
         self._session: Session | None = None
         self._profile: Profile | None = None
         self._build()
@@ -144,7 +155,9 @@ class ConnectDialog(QDialog):
         secret_row.addWidget(self.show_secrets_check)
         ca_row.addWidget(self.cafile_edit, 1)
         ca_row.addWidget(self.cafile_button)
-        form = QFormLayout()
+        self.form_box = QWidget()
+        form = QFormLayout(self.form_box)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("&Name:", self.name_edit)
         form.addRow("&S3 endpoint:", self.s3_url_edit)
         form.addRow("&Management API:", self.admin_url_edit)
@@ -155,13 +168,13 @@ class ConnectDialog(QDialog):
         form.addRow("", self.verify_tls_check)
         form.addRow(_buddy("CA &file:", self.cafile_edit), ca_row)
 
-        self.warning_label = QLabel(self._store.warning or "")
+        self.warning_label = QLabel()             # filled in once the store has been read
         self.warning_label.setObjectName("secretStorageWarning")
         self.warning_label.setAccessibleName("Secret storage warning")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("QLabel { background: #fef3c7; color: #78350f;"
                                          " padding: 6px; border-radius: 4px; }")
-        self.warning_label.setVisible(bool(self._store.warning))
+        self.warning_label.hide()
         self.result_label = QLabel()
         self.result_label.setObjectName("testResult")
         self.result_label.setAccessibleName("Connection test result")
@@ -187,7 +200,7 @@ class ConnectDialog(QDialog):
             actions.addWidget(button)
 
         right = QVBoxLayout()
-        right.addLayout(form)
+        right.addWidget(self.form_box)
         right.addWidget(self.warning_label)
         right.addWidget(self.result_label)
         right.addStretch(1)
@@ -214,7 +227,7 @@ class ConnectDialog(QDialog):
         button = QPushButton(text)
         button.setAutoDefault(False)
         self._name(button, object_name, accessible, tip)
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda _checked=False: slot())
         return button
 
     def _edit(self, object_name, accessible, tip, secret=False) -> QLineEdit:
@@ -227,26 +240,56 @@ class ConnectDialog(QDialog):
 
     # -- profiles ----------------------------------------------------------
 
+    def is_busy(self) -> bool:
+        """Whether profiles are being read or written (their controls are disabled)."""
+        return self._store_job is not None
+
+    def _run_store(self, text: str, fn, *args, on_done, on_error=None) -> None:
+        """Run a profile-store call off the GUI thread, the profile controls disabled."""
+        self._result(text, None)
+        self._set_store_controls(False)
+
+        def done(result) -> None:
+            self._store_job = None
+            self._set_store_controls(True)
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._store_job = None
+            self._set_store_controls(True)
+            (on_error or (lambda error: self._result(describe(error), RED)))(exc)
+
+        self._store_job = self._runner.call(fn, *args, on_done=done, on_error=failed)
+
+    def _set_store_controls(self, enabled: bool) -> None:
+        for widget in (self.profile_list, self.add_button, self.duplicate_button,
+                       self.delete_button, self.save_button, self.connect_button, self.form_box):
+            widget.setEnabled(enabled)
+
     def _load(self) -> None:
-        try:
-            profiles = self._store.list()
-        except ClientError as exc:
-            self.error_banner.show_error(str(exc))
-            profiles = []
-        for profile in profiles:
-            try:
-                secrets = self._store.load_secrets(profile.name)
-            except ClientError as exc:
-                self.error_banner.show_error(str(exc))
-                secrets = None
+        self._run_store("Reading the saved profiles…", self._store.read_all,
+                        on_done=self._loaded, on_error=self._load_failed)
+
+    def _loaded(self, saved: SavedProfiles) -> None:
+        self._result("", None)
+        if saved.problems:
+            self.error_banner.show_error(" ".join(saved.problems))
+        self.warning_label.setText(saved.warning or "")
+        self.warning_label.setVisible(bool(saved.warning))
+        for profile, secrets in saved.profiles:
             self._entries.append(_Entry(profile.name, profile, secrets or Secrets("", "")))
             self.profile_list.addItem(profile.name)
         if not self._entries:
             self._add()
             return
         names = [entry.saved_name for entry in self._entries]
-        last = self._store.last_used
+        last = saved.last_used
         self.profile_list.setCurrentRow(names.index(last) if last in names else 0)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._result("", None)
+        self.error_banner.show_error(f"Could not read the saved profiles: {describe(exc)}")
+        self._add()
 
     def _current(self) -> _Entry | None:
         row = self.profile_list.currentRow()
@@ -273,6 +316,8 @@ class ConnectDialog(QDialog):
         return name
 
     def _add(self) -> None:
+        if self.is_busy():
+            return
         profile = Profile(name=self._unique("New profile"), s3_url=DEFAULT_S3_URL,
                           admin_url=DEFAULT_ADMIN_URL, access_key="", region=DEFAULT_REGION)
         self._append(_Entry(None, profile, Secrets("", ""), dirty=True))
@@ -285,17 +330,21 @@ class ConnectDialog(QDialog):
             self._append(_Entry(None, profile, dataclasses.replace(entry.secrets), dirty=True))
 
     def _delete(self) -> None:
-        entry, row = self._current(), self.profile_list.currentRow()
-        if entry is None or not confirm(
+        entry = self._current()
+        if self.is_busy() or entry is None or not confirm(
                 self, "Delete profile", f"Delete the connection profile “{entry.profile.name}” "
                 "and its stored keys?", "Delete"):
             return
-        if entry.saved_name is not None:
-            try:
-                self._store.delete(entry.saved_name)
-            except ClientError as exc:
-                self._result(str(exc), RED)
-                return
+        if entry.saved_name is None:
+            self._forget(entry)
+        else:
+            self._run_store(f"Deleting “{entry.saved_name}”…", self._store.delete,
+                            entry.saved_name, on_done=lambda _none: self._forget(entry))
+
+    def _forget(self, entry: _Entry) -> None:
+        """Take ``entry`` out of the list (deleted, or never saved)."""
+        self._result("", None)
+        row = self._entries.index(entry)
         del self._entries[row]
         self.profile_list.takeItem(row)
         if not self._entries:
@@ -371,29 +420,34 @@ class ConnectDialog(QDialog):
 
     # -- actions -----------------------------------------------------------
 
-    def _save_current(self) -> tuple[Profile, Secrets] | None:
-        """Write the shown profile and its secrets; what was saved, or None (error shown)."""
-        entry, row = self._current(), self.profile_list.currentRow()
-        if entry is None:
-            return None
+    def _save_current(self, then=None) -> None:
+        """Write the shown profile and its secrets off the GUI thread; then call
+        ``then(profile, secrets)`` if given (a failure is shown in red instead)."""
+        entry = self._current()
+        if self.is_busy() or entry is None:
+            return
         try:
             profile, secrets = self._checked_form()
             others = {other.saved_name for other in self._entries if other is not entry}
             if profile.name in others:
                 raise ProfileError(f"A profile named “{profile.name}” already exists.")
-            if entry.saved_name is not None and entry.saved_name != profile.name:
-                self._store.rename(entry.saved_name, profile.name)
-                entry.saved_name = profile.name
-            self._store.save(profile, secrets)
         except ClientError as exc:
             self._result(str(exc), RED)
-            return None
+            return
+        self._run_store(f"Saving “{profile.name}”…", self._store.save_as, entry.saved_name,
+                        profile, secrets,
+                        on_done=lambda saved: self._saved(entry, saved, secrets, then))
+
+    def _saved(self, entry: _Entry, profile: Profile, secrets: Secrets, then) -> None:
         entry.saved_name, entry.profile, entry.secrets, entry.dirty = (
             profile.name, profile, secrets, False)
+        row = self._entries.index(entry)
         self._label(row)
-        self._show_entry(row)
+        if row == self.profile_list.currentRow():
+            self._show_entry(row)
         self._result(f"Profile “{profile.name}” saved.", GREEN)
-        return profile, secrets
+        if then is not None:
+            then(profile, secrets)
 
     def _test(self) -> None:
         if self._job is not None:
@@ -419,21 +473,18 @@ class ConnectDialog(QDialog):
         self._result(describe(exc), RED)
 
     def _connect(self) -> None:
-        saved = self._save_current()
-        if saved is None:
-            return
-        profile, secrets = saved
-        try:
-            self._store.set_last_used(profile.name)
-            session = Session(profile, secrets)
-        except (ClientError, ValueError, OSError) as exc:
-            self._result(describe(exc), RED)
-            return
-        self._session, self._profile = session, profile
-        self.accept()
+        self._save_current(then=self._open)
+
+    def _open(self, profile: Profile, secrets: Secrets) -> None:
+        def opened(session: Session) -> None:
+            self._session, self._profile = session, profile
+            self.accept()
+        self._run_store(f"Connecting with “{profile.name}”…", _open_session, self._store, profile,
+                        secrets, on_done=opened)
 
     def done(self, result: int) -> None:
-        if self._job is not None:
-            self._job.discard()
-            self._job = None
+        for job in (self._job, self._store_job):
+            if job is not None:
+                job.discard()
+        self._job = self._store_job = None
         super().done(result)

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 from gui_helpers import drop, names
 from ramod_process import ADMIN_API_KEY, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, unique_bucket_name
 
+from ramogui.app import _connect_saved
 from ramogui.client.profile_store import ProfileStore
+from ramogui.views.connect_dialog import ConnectDialog
 from ramogui.views.main_window import MainWindow
 from ramogui.workers.transfer_queue import TransferQueue
 
@@ -32,6 +34,7 @@ def window(qtbot, runner, tmp_path, monkeypatch):
 
 def connect_through_dialog(qtbot, window, server):
     dialog = window.show_connect_dialog()
+    qtbot.waitUntil(lambda: not dialog.is_busy())          # the saved profiles are read
     fields = {"nameEdit": "local", "s3UrlEdit": server.endpoint, "adminUrlEdit": server.admin_url,
               "adminKeyEdit": ADMIN_API_KEY, "accessKeyEdit": ROOT_ACCESS_KEY,
               "secretKeyEdit": ROOT_SECRET_KEY}
@@ -166,3 +169,21 @@ def test_connecting_elsewhere_during_a_transfer_asks_first(qtbot, window, sessio
     assert window.switch_session(other) is True
     assert window.session is other
     qtbot.waitUntil(lambda: window.transfers.active_count() == 0, timeout=30_000)
+
+
+def test_profile_option_connects_off_the_gui_thread(qtbot, window, runner, profile, secrets):
+    """``ramogui --profile NAME``: the saved profile is read and connected in the background."""
+    window.store.save(profile, secrets)
+    _connect_saved(runner, window, window.store, profile.name)
+    assert window.session is None                      # not read on the GUI thread
+    assert window.statusBar().currentMessage() == "Connecting with profile 'test'…"
+    qtbot.waitUntil(lambda: window.session is not None, timeout=15_000)
+    assert window.session.profile == profile and window.windowTitle() == "Ramo — test"
+
+
+def test_profile_option_with_an_unknown_profile_opens_the_dialog(qtbot, window, runner):
+    _connect_saved(runner, window, window.store, "nope")
+    qtbot.waitUntil(lambda: window.findChild(ConnectDialog) is not None, timeout=15_000)
+    assert window.statusBar().currentMessage() == (
+        "Cannot use profile 'nope': there is no saved profile of that name with its secrets.")
+    assert window.session is None

@@ -8,7 +8,8 @@ import time
 import uuid
 
 import pytest
-from PySide6.QtCore import Qt
+from keyrings import RefusingOnceKeyring, SlowKeyring, installed
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QLineEdit
 from ramod_process import REGION, admin_call
 
@@ -185,10 +186,18 @@ def fill(qtbot, dialog, profile, secrets, name="local ramod"):
 
 
 def make_dialog(qtbot, runner, store=None):
+    """The dialog, once it has read the saved profiles (in the background)."""
     dialog = ConnectDialog(runner, store or ProfileStore())
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: not dialog.is_busy())
     return dialog
+
+
+def click(qtbot, button):
+    """Click ``button`` and wait for the profile store call it starts (if any) to end."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not button.window().is_busy())
 
 
 def test_dialog_defaults_for_a_first_profile(qtbot, runner, config):
@@ -218,7 +227,7 @@ def test_dialog_test_then_connect(qtbot, runner, config, profile, secrets, scree
     screenshot(dialog, "connect-dialog")
 
     qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
-    assert dialog.result() == dialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted)
     assert dialog.profile().name == "local ramod"
     assert dialog.session().admin.stats()["credentials"] >= 1
     assert dialog.session().s3.list_buckets() is not None
@@ -261,12 +270,12 @@ def test_dialog_manages_several_profiles(qtbot, runner, config, profile, secrets
     qtbot.mouseClick(dialog.duplicate_button, Qt.MouseButton.LeftButton)
     assert dialog.name_edit.text() == "second copy"
     assert dialog.profile_list.currentItem().text() == "second copy *"
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.save_button)
     assert dialog.profile_list.currentItem().text() == "second copy"
     assert ProfileStore().load_secrets("second copy") == secrets
 
     dialog.name_edit.setText("renamed")                  # a rename of a saved profile
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.save_button)
     assert [p.name for p in ProfileStore().list()] == ["first", "second", "renamed"]
 
     dialog.profile_list.setCurrentRow(0)
@@ -276,12 +285,13 @@ def test_dialog_manages_several_profiles(qtbot, runner, config, profile, secrets
     dialog.profile_list.setFocus()
     answer_dialog("Delete")
     qtbot.keyClick(dialog.profile_list, Qt.Key.Key_Delete)      # the Delete key asks first
+    qtbot.waitUntil(lambda: not dialog.is_busy())
     assert dialog.profile_list.count() == 2
     assert [p.name for p in ProfileStore().list()] == ["second", "renamed"]
     assert ProfileStore().load_secrets("first") is None
 
     answer_dialog("Cancel")
-    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.delete_button)
     assert len(ProfileStore().list()) == 2 and dialog.profile_list.count() == 2
 
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
@@ -289,7 +299,7 @@ def test_dialog_manages_several_profiles(qtbot, runner, config, profile, secrets
     assert dialog.name_edit.text() == "New profile"
     assert dialog.profile_list.currentItem().text() == "New profile *"
     fill(qtbot, dialog, profile, secrets, name="renamed")
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.save_button)
     assert "“renamed” already exists" in dialog.result_label.text()
 
 
@@ -307,3 +317,74 @@ def test_dialog_is_accessible(qtbot, runner, config):
             assert widget.accessibleName(), widget.objectName()
             assert widget.toolTip(), widget.objectName()
             assert widget.objectName()
+
+
+def test_dialog_reads_the_keyring_off_the_gui_thread(qtbot, runner, config, profile, secrets):
+    with installed(SlowKeyring(delay=0.2)) as backend:
+        ProfileStore().save(profile, secrets)
+        ProfileStore().save(dataclasses.replace(profile, name="second"), secrets)
+        backend.calls = 0
+        ticks = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(dialog.is_busy()))
+        timer.start(10)
+        dialog = ConnectDialog(runner, ProfileStore())
+        qtbot.addWidget(dialog)
+        dialog.show()
+        # Back at once: the keyring has not been asked anything yet, the form waits.
+        assert backend.calls == 0 and dialog.is_busy()
+        assert not dialog.form_box.isEnabled() and not dialog.connect_button.isEnabled()
+        assert dialog.profile_list.count() == 0
+        assert dialog.result_label.text() == "Reading the saved profiles…"
+        qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
+        timer.stop()
+        assert backend.calls >= 7                  # probe (3) + two fields of two profiles
+        assert ticks.count(True) >= 10             # the event loop ran all along
+        assert [dialog.profile_list.item(i).text() for i in range(2)] == ["test", "second"]
+        assert dialog.form_box.isEnabled() and dialog.connect_button.isEnabled()
+        assert dialog.secret_key_edit.text() == secrets.secret_key
+        assert not dialog.warning_label.isVisible()          # a keyring: no plain-text warning
+
+        dialog.name_edit.setText("renamed")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        assert dialog.is_busy() and not dialog.profile_list.isEnabled()
+        assert dialog.result_label.text() == "Saving “renamed”…"
+        qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
+        assert dialog.result_label.text() == "Profile “renamed” saved."
+        assert [p.name for p in ProfileStore().list()] == ["renamed", "second"]
+
+
+def test_dialog_shows_a_refused_save_and_saves_on_retry(qtbot, runner, config, profile,
+                                                        secrets):
+    with installed(RefusingOnceKeyring("renamed")):
+        ProfileStore().save(profile, secrets)
+        dialog = make_dialog(qtbot, runner)
+        dialog.name_edit.clear()
+        qtbot.keyClicks(dialog.name_edit, "renamed")           # typed: the entry is edited
+        click(qtbot, dialog.save_button)
+        assert "The desktop keyring refused" in dialog.result_label.text()
+        assert "#b91c1c" in dialog.result_label.styleSheet()
+        assert dialog.profile_list.currentItem().text() == "renamed *"   # still unsaved
+        assert ProfileStore().load_secrets("test") == secrets           # nothing lost
+        click(qtbot, dialog.save_button)
+        assert dialog.result_label.text() == "Profile “renamed” saved."
+        assert dialog.profile_list.currentItem().text() == "renamed"
+        store = ProfileStore()
+        assert [p.name for p in store.list()] == ["renamed"]
+        assert store.load_secrets("renamed") == secrets and store.load_secrets("test") is None
+
+
+def test_connect_with_a_bad_ca_file_says_so(qtbot, runner, config, profile, secrets,
+                                                 tmp_path):
+    dialog = make_dialog(qtbot, runner)
+    fill(qtbot, dialog, profile, secrets)
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not a certificate")
+    dialog.cafile_edit.setText(str(ca))
+    dialog.s3_url_edit.setText(profile.s3_url.replace("http://", "https://"))
+    click(qtbot, dialog.connect_button)
+    assert dialog.isVisible() and dialog.session() is None
+    assert "#b91c1c" in dialog.result_label.styleSheet()
+    assert dialog.result_label.text() == (
+        f"The CA file {ca} holds no usable PEM certificate (NO_CERTIFICATE_OR_CRL_FOUND).")
+    assert dialog.connect_button.isEnabled()

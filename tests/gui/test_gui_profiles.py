@@ -4,40 +4,14 @@ profile file (mode 0600) with a warning."""
 import json
 import stat
 
-import keyring
-import keyring.backend
-import keyring.errors
 import pytest
+from keyrings import LockedKeyring, MemoryKeyring, RefusingOnceKeyring, installed
 
 from ramogui.client.profile_store import (ProfileError, ProfileStore, check_profile, check_url,
                                           config_dir)
 from ramogui.client.errors import ClientError
 from ramogui.client.profiles import Profile, Secrets
 from ramogui.client.secret_store import usable_keyring
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A stand-in for the desktop's keyring, kept in a dict."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.passwords = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username))
-
-
-# Defining a backend registers it for keyring's automatic choice; this one is only for the
-# tests that install it themselves.
-keyring.backend.KeyringBackend._classes.discard(MemoryKeyring)
 
 
 @pytest.fixture
@@ -50,11 +24,8 @@ def config(monkeypatch, tmp_path):
 @pytest.fixture
 def memory_keyring():
     """``MemoryKeyring`` installed as the keyring for the test, the previous one restored."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with installed(MemoryKeyring()) as backend:
+        yield backend
 
 
 def make(name, port=9000, access_key="AKEXAMPLE0000000"):
@@ -250,26 +221,69 @@ def test_check_profile(tmp_path):
                               cafile=str(tmp_path / "none.pem")))
 
 
-class LockedKeyring(MemoryKeyring):
-    """A keyring that is there but refuses (locked, prompt dismissed)."""
-
-    def set_password(self, service, username, password):
-        raise keyring.errors.KeyringLocked("the collection is locked")
-
-
-keyring.backend.KeyringBackend._classes.discard(LockedKeyring)
-
-
 def test_a_failing_keyring_never_turns_into_plain_text(config):
-    previous = keyring.get_keyring()
-    keyring.set_keyring(LockedKeyring())
-    try:
+    with installed(LockedKeyring()):
         store = ProfileStore()
         assert "keyring is not answering" in store.warning
         assert "the collection is locked" in store.warning
         with pytest.raises(ClientError, match="Not saving secrets in plain text"):
             store.save(make("locked"), Secrets(admin_key="admin-secret-1", secret_key="s3-secret-1"))
-    finally:
-        keyring.set_keyring(previous)
     text = store.path.read_text() if store.path.exists() else ""
     assert "admin-secret-1" not in text and "s3-secret-1" not in text
+
+
+def test_the_keyring_is_probed_on_first_use_not_when_the_store_is_made(config):
+    with installed(MemoryKeyring()) as backend:
+        store = ProfileStore()
+        assert backend.calls == 0                  # making the store on the GUI thread is free
+        assert store.secrets.in_keyring and backend.calls == 3      # set, get, delete a probe
+        store.save(make("a"), SECRETS)
+        assert store.load_secrets("a") == SECRETS and backend.calls == 3 + 2 + 2
+
+
+def test_read_all_gives_profiles_secrets_last_used_and_warning(config):
+    store = ProfileStore()
+    store.save(make("a"), SECRETS)
+    store.save(make("b", port=9100))
+    store.set_last_used("a")
+    saved = ProfileStore().read_all()
+    assert saved.profiles == [(make("a"), SECRETS), (make("b", port=9100), None)]
+    assert saved.last_used == "a" and saved.problems == []
+    assert "plain text" in saved.warning
+
+
+def test_read_all_reports_a_damaged_file_instead_of_raising(config):
+    (config / "profiles.json").write_text("[1, 2]")
+    saved = ProfileStore().read_all()
+    assert saved.profiles == [] and saved.last_used is None
+    assert len(saved.problems) == 1 and "is damaged" in saved.problems[0]
+
+
+def test_save_as_renames_a_saved_profile_in_place(config, memory_keyring):
+    store = ProfileStore()
+    for name in ("a", "b", "c"):
+        store.save(make(name), SECRETS)
+    store.set_last_used("b")
+    other = Secrets(admin_key="admin-2", secret_key="secret-2")
+    assert store.save_as("b", make("bee", port=9200), other) == make("bee", port=9200)
+    assert [p.name for p in store.list()] == ["a", "bee", "c"]
+    assert store.last_used == "bee" and store.load_secrets("bee") == other
+    assert store.load_secrets("b") is None
+    assert ("ramo", "b/admin_key") not in memory_keyring.passwords
+    store.save_as(None, make("d"), SECRETS)                    # a new one goes last
+    assert [p.name for p in store.list()] == ["a", "bee", "c", "d"]
+
+
+def test_save_as_after_a_refused_rename_loses_nothing_and_can_be_repeated(config):
+    with installed(RefusingOnceKeyring("new")) as backend:
+        store = ProfileStore()
+        store.save(make("old"), SECRETS)
+        with pytest.raises(ClientError, match="keyring refused"):
+            store.save_as("old", make("new"), SECRETS)
+        # the file has the new name; the secrets are still under the old one, not lost
+        assert [p.name for p in store.list()] == ["new"]
+        assert store.load_secrets("old") == SECRETS
+        store.save_as("old", make("new"), SECRETS)             # the dialog's retry
+        assert [p.name for p in store.list()] == ["new"]
+        assert store.load_secrets("new") == SECRETS and store.load_secrets("old") is None
+        assert set(backend.passwords) == {("ramo", "new/admin_key"), ("ramo", "new/secret_key")}
