@@ -79,6 +79,7 @@ class ConnectDialog(QDialog):
         self._loading = False
         self._job: CallJob | None = None            # the connection test
         self._store_job: CallJob | None = None      # reading or writing profiles
+        self._focus: QWidget | None = None           # where the focus was before it
         self._session: Session | None = None
         self._profile: Profile | None = None
         self._build()
@@ -262,9 +263,13 @@ class ConnectDialog(QDialog):
         self._store_job = self._runner.call(fn, *args, on_done=done, on_error=failed)
 
     def _set_store_controls(self, enabled: bool) -> None:
+        if not enabled:
+            self._focus = self.focusWidget()      # a disabled field loses the focus
         for widget in (self.profile_list, self.add_button, self.duplicate_button,
                        self.delete_button, self.save_button, self.connect_button, self.form_box):
             widget.setEnabled(enabled)
+        if enabled and self._focus is not None and self._focus.isEnabled():
+            self._focus.setFocus()
 
     def _load(self) -> None:
         self._run_store("Reading the saved profiles…", self._store.read_all,

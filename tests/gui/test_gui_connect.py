@@ -346,11 +346,16 @@ def test_dialog_reads_the_keyring_off_the_gui_thread(qtbot, runner, config, prof
         assert not dialog.warning_label.isVisible()          # a keyring: no plain-text warning
 
         dialog.name_edit.setText("renamed")
-        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow)
+        dialog.name_edit.setFocus()
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
         assert dialog.is_busy() and not dialog.profile_list.isEnabled()
+        assert not dialog.name_edit.isEnabled()
         assert dialog.result_label.text() == "Saving “renamed”…"
         qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
         assert dialog.result_label.text() == "Profile “renamed” saved."
+        assert dialog.focusWidget() is dialog.name_edit        # typing can go on
         assert [p.name for p in ProfileStore().list()] == ["renamed", "second"]
 
 
