@@ -4,18 +4,21 @@ Listings come from the management API a page at a time (``page_size`` entries, f
 the ``/`` delimiter); more pages load when the user scrolls to the end or presses "Load
 more", so a bucket of millions of keys is never listed whole.  The search box narrows the
 listing on the server (a key prefix under the current folder).  Uploads and downloads go
-to the ``TransferQueue``.
+to the ``TransferQueue``.  Refresh (F5, and by itself after uploads, deletes and new
+folders) lists again as many pages as were shown and keeps the selection and the scroll
+position; opening a folder or searching starts from the first page.
 """
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ramogui.client.bulk import delete_entries
 from ramogui.client.errors import describe
-from ramogui.models.objects_model import MODIFIED, NAME, SIZE, TYPE, Entry, ObjectsModel, ObjectsSortProxy, \
-    entries_from_page
+from ramogui.client.listing import first_pages
+from ramogui.models.objects_model import (MODIFIED, NAME, SIZE, TYPE, Entry, ObjectsModel,
+                                          ObjectsSortProxy, entries_from_page)
 from ramogui.views.breadcrumbs import Breadcrumbs
 from ramogui.views.common import ErrorBanner, confirm, filter_edit, make_action, make_button
 from ramogui.views.object_info import ObjectInfoPanel
@@ -51,7 +54,7 @@ class BrowserView(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
         self._upload_refresh = QTimer(self, singleShot=True, interval=REFRESH_AFTER_UPLOAD_MS)
-        self._upload_refresh.timeout.connect(self.reload)
+        self._upload_refresh.timeout.connect(self.refresh)
         transfers.upload_done.connect(self._uploaded)
         self._update_actions()
 
@@ -70,7 +73,8 @@ class BrowserView(QWidget):
         self.toolbar = QToolBar("Object actions", self)
         self.toolbar.setAccessibleName("Object actions")
         self.action_up = self._action("Up", "Go to the parent folder", "Alt+Up", self.go_up)
-        self.action_refresh = self._action("Refresh", "Reload the listing", "F5", self.reload)
+        self.action_refresh = self._action(
+            "Refresh", "List this folder again, as far as it is loaded", "F5", self.refresh)
         self.toolbar.addSeparator()
         self.action_upload = self._action("Upload files…", "Upload files into this folder",
                                           "Ctrl+U", self.choose_files_to_upload)
@@ -167,7 +171,51 @@ class BrowserView(QWidget):
                             if "/" in self.prefix[:-1] else "")
 
     def refresh(self) -> None:
-        self.reload()
+        """List the current folder again as far as it was loaded (the same number of pages),
+        then show it keeping the selection and the scroll position."""
+        if (self.session is None or not self.bucket or self.pages_loaded == 0
+                or self._search_timer.isActive()):
+            self.reload()
+            return
+        self._upload_refresh.stop()
+        self.error.clear_error()
+        if self._listing_job is not None:
+            self._listing_job.discard()
+        self._listing_job = self.runner.call(
+            first_pages, self.session.admin, self.bucket, self._list_prefix(),
+            limit=self.page_size, pages=self.pages_loaded,
+            on_done=self._refreshed, on_error=self._listing_failed)
+        self._update_actions()
+
+    def _refreshed(self, pages: list[dict]) -> None:
+        self._listing_job = None
+        selected = {entry.key for entry in self.selected_entries()}
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        current_key = self.model.entry(current.row()).key if current.isValid() else None
+        scrolled = self.table.verticalScrollBar().value()
+        self.model.set_rows([entry for page in pages
+                             for entry in entries_from_page(page, self.prefix)])
+        self.pages_loaded, self.next_cursor = len(pages), pages[-1].get("next_cursor")
+        self._select_keys(selected, current_key)
+        self.table.verticalScrollBar().setValue(scrolled)
+        self._update_footer()
+        self._update_actions()
+        self.listing_loaded.emit()
+
+    def _select_keys(self, keys: set[str], current_key: str | None) -> None:
+        """Select the rows of ``keys`` that are still listed; ``current_key``'s row becomes
+        the current one (without scrolling to it)."""
+        selection = QItemSelection()
+        flags = QItemSelectionModel.SelectionFlag
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, NAME)
+            key = self.model.entry(self.proxy.mapToSource(index).row()).key
+            if key == current_key:
+                self.table.selectionModel().setCurrentIndex(index, flags.NoUpdate)
+            if key in keys:
+                selection.select(index, index)
+        if not selection.isEmpty():
+            self.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
 
     # -- listing -------------------------------------------------------------
 
@@ -201,8 +249,12 @@ class BrowserView(QWidget):
         if self.next_cursor and self._listing_job is None:
             self._fetch(self.next_cursor)
 
+    def _list_prefix(self) -> str:
+        """The key prefix listed: the folder, and what the search box holds."""
+        return self.prefix + self.search.text()
+
     def _fetch(self, cursor: str | None) -> None:
-        list_prefix = self.prefix + self.search.text()
+        list_prefix = self._list_prefix()
         self.footer.setText(f"Loading {list_prefix or 'the top level'}…")
         self._listing_job = self.runner.call(
             self.session.admin.list_objects, self.bucket, prefix=list_prefix or None,
@@ -340,7 +392,7 @@ class BrowserView(QWidget):
             self.error.show_error("A folder needs a name.")
             return
         self.runner.call(self.session.s3.put_object, self.bucket, f"{self.prefix}{name}/", b"",
-                         on_done=lambda _etag: self.reload(),
+                         on_done=lambda _etag: self.refresh(),
                          on_error=lambda exc: self.error.show_error(
                              f"Cannot create folder {name}: {describe(exc)}"))
 
@@ -371,7 +423,7 @@ class BrowserView(QWidget):
             self.error.show_error(f"{report.failed:,} could not be deleted, e.g. "
                                   f"{first_key}: {first_reason}")
         self.status_message.emit(message)
-        self.reload()
+        self.refresh()
 
     def _uploaded(self, bucket: str, key: str) -> None:
         if bucket == self.bucket and key.startswith(self.prefix):

@@ -15,7 +15,12 @@ FIELDS = ("Key", "Size", "Content type", "ETag", "Multipart", "Last modified", "
 def describe_object(info: dict) -> dict[str, str]:
     """The panel's fields for an Object of the management API."""
     parts = info.get("part_count")
-    multipart = f"yes, {parts} parts" if info.get("is_multipart") else "no"
+    if not info.get("is_multipart"):
+        multipart = "no"
+    elif parts:
+        multipart = f"yes, {parts:,} part{'s' if parts != 1 else ''}"
+    else:
+        multipart = "yes"
     checksums = ", ".join(f"{name}: {value}" for name, value in
                           sorted((info.get("checksums") or {}).items())) or "none"
     return {

@@ -14,6 +14,7 @@ from ramod_process import unique_bucket_name
 
 from ramogui.models.objects_model import NAME, SIZE
 from ramogui.views.browser_view import BrowserView
+from ramogui.views.object_info import describe_object
 from ramogui.workers.transfer_queue import TransferQueue
 
 MANY = 5000
@@ -145,7 +146,7 @@ def test_info_panel_shows_metadata_etag_type_and_multipart(qtbot, browser, s3, b
     screenshot(browser, "browser-info-panel")
     browser.table.selectRow(1)
     qtbot.waitUntil(lambda: browser.info.values["Key"].text() == "multi.bin", timeout=10_000)
-    assert browser.info.values["Multipart"].text() == "yes, 1 parts"
+    assert browser.info.values["Multipart"].text() == "yes, 1 part"
 
 
 def test_dropped_files_and_folder_arrive_byte_identical(qtbot, browser, transfers, s3, bucket,
@@ -251,3 +252,64 @@ def test_keys_in_messages_and_details_are_shown_as_text_not_html(qtbot, browser)
     assert browser.info.values["Key"].text() == "a/<img src=x>bold"
     browser.info.clear("Cannot load <i>x</i>")
     assert browser.info.title.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_refresh_keeps_the_loaded_pages_the_selection_and_the_scroll_position(
+        qtbot, runner, transfers, session, s3, bucket, tmp_path):
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=bucket, Key=f"k-{n:05d}", Body=b"x"),
+                      range(350)))
+    view = BrowserView(runner, transfers, page_size=100)
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    view.set_session(session)
+    open_and_wait(qtbot, view, bucket)
+    for _ in range(2):
+        with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
+            view.load_more_button.click()
+    assert view.model.rowCount() == 300 and view.pages_loaded == 3
+    view.table.selectRow(250)
+    view.table.scrollTo(view.proxy.index(250, NAME))
+    scrolled = view.table.verticalScrollBar().value()
+    assert scrolled > 0
+
+    s3.put_object(Bucket=bucket, Key="k-00100a", Body=b"new")     # inside what is shown
+    s3.delete_object(Bucket=bucket, Key="k-00010")
+    with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
+        view.action_refresh.trigger()                             # F5
+    keys = [view.model.entry(row).key for row in range(view.model.rowCount())]
+    assert len(keys) == 300 and view.pages_loaded == 3 and view.next_cursor
+    assert "k-00100a" in keys and "k-00010" not in keys
+    assert keys == sorted(keys) and keys[-1] == "k-00299"
+    assert [entry.key for entry in view.selected_entries()] == ["k-00250"]
+    assert view.table.verticalScrollBar().value() == scrolled
+    qtbot.waitUntil(lambda: view.info.values["Key"].text() == "k-00250", timeout=10_000)
+
+    # An upload into the folder shown refreshes the same way, by itself.
+    new = tmp_path / "k-00200b"
+    new.write_bytes(b"uploaded")
+    with qtbot.waitSignal(view.listing_loaded, timeout=30_000):
+        view.upload_paths([str(new)])
+    keys = [view.model.entry(row).key for row in range(view.model.rowCount())]
+    assert len(keys) == 300 and "k-00200b" in keys and keys[-1] == "k-00298"
+    assert [entry.key for entry in view.selected_entries()] == ["k-00250"]
+    assert view.table.verticalScrollBar().value() == scrolled
+
+
+def test_refresh_before_anything_is_listed_lists_the_first_page(qtbot, browser, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="only", Body=b"1")
+    browser.bucket = bucket                      # nothing listed yet: no pages to keep
+    with qtbot.waitSignal(browser.listing_loaded, timeout=10_000):
+        browser.refresh()
+    assert names(browser) == ["only"] and browser.pages_loaded == 1
+
+
+@pytest.mark.parametrize("info, shown", [
+    ({"is_multipart": False}, "no"),
+    ({"is_multipart": True, "part_count": 1}, "yes, 1 part"),
+    ({"is_multipart": True, "part_count": 1200}, "yes, 1,200 parts"),
+    ({"is_multipart": True, "part_count": None}, "yes"),
+])
+def test_info_panel_multipart_wording(info, shown):
+    assert describe_object({"key": "k", "size": 1, **info})["Multipart"] == shown
