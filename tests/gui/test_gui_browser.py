@@ -42,14 +42,19 @@ def transfers(qtbot, session):
     queue.wait(30_000)
 
 
-@pytest.fixture
-def browser(qtbot, runner, transfers, session):
-    view = BrowserView(runner, transfers)
+def shown_browser(qtbot, runner, transfers, session, page_size=1000, size=(1000, 600)):
+    """A ``BrowserView`` on ``session``, shown at ``size``."""
+    view = BrowserView(runner, transfers, page_size=page_size)
     qtbot.addWidget(view)
-    view.resize(1000, 600)
+    view.resize(*size)
     view.show()
     view.set_session(session)
     return view
+
+
+@pytest.fixture
+def browser(qtbot, runner, transfers, session):
+    return shown_browser(qtbot, runner, transfers, session)
 
 
 def open_and_wait(qtbot, browser, bucket, prefix=""):
@@ -80,11 +85,7 @@ def test_folders_and_objects_by_delimiter_with_breadcrumbs(qtbot, browser, s3, b
 
 def test_paging_through_5000_keys_never_lists_the_whole_bucket(qtbot, runner, transfers,
                                                                session, big_bucket, screenshot):
-    view = BrowserView(runner, transfers, page_size=1000)
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    view.set_session(session)
+    view = shown_browser(qtbot, runner, transfers, session, size=(900, 500))
     open_and_wait(qtbot, view, big_bucket)
     assert view.model.rowCount() == 1000 and view.next_cursor
     assert view.load_more_button.isVisible()
@@ -259,11 +260,7 @@ def test_refresh_keeps_the_loaded_pages_the_selection_and_the_scroll_position(
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda n: s3.put_object(Bucket=bucket, Key=f"k-{n:05d}", Body=b"x"),
                       range(350)))
-    view = BrowserView(runner, transfers, page_size=100)
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    view.set_session(session)
+    view = shown_browser(qtbot, runner, transfers, session, page_size=100, size=(900, 500))
     open_and_wait(qtbot, view, bucket)
     for _ in range(2):
         with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
