@@ -23,6 +23,7 @@ from ramogui.views.breadcrumbs import Breadcrumbs
 from ramogui.views.common import ErrorBanner, confirm, filter_edit, make_action, make_button
 from ramogui.views.object_info import ObjectInfoPanel
 from ramogui.views.object_table import ObjectTable
+from ramogui.views.replace_question import ask_replace
 from ramogui.views.share_dialog import ShareDialog
 
 PAGE_SIZE = 1000
@@ -345,7 +346,10 @@ class BrowserView(QWidget):
         if self.session is None or not self.bucket:
             self.error.show_error("Open a bucket before uploading.")
             return
-        self.transfers.add_uploads(paths, self.bucket, self.prefix)
+        prefix, where = self.prefix, f"{self.bucket}/{self.prefix}"
+        self.transfers.add_uploads(
+            paths, self.bucket, prefix, ask_replace=lambda existing, total: ask_replace(
+                self, where, [key[len(prefix):] for key in existing], total))
         self.status_message.emit(f"Uploading {len(paths)} item(s) to {self.bucket}/{self.prefix}")
 
     def choose_files_to_upload(self) -> None:

@@ -7,6 +7,10 @@ a big prefix never blocks the GUI), then each file becomes a row of the queue's
 so cancelling one that has not started is immediate.  Jobs report through queued signals,
 progress at most every ``PROGRESS_INTERVAL`` seconds, and only the queue (on the GUI thread)
 writes the model.
+
+Uploads replace objects of the same key, as S3 does, unless ``add_uploads`` is given
+``ask_replace``: then the plan also finds which keys exist, and the person chooses to replace
+them, skip them or cancel the batch before anything is sent.
 """
 
 import itertools
@@ -20,6 +24,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ramogui.client import transfer
+from ramogui.client.conflicts import existing_keys
 from ramogui.client.errors import Cancelled, ClientError, describe
 from ramogui.client.session import Session
 from ramogui.models.transfers_model import (CANCELLED, DONE, DOWNLOAD, ENDED, FAILED, QUEUED,
@@ -30,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.1     # seconds between two progress signals of one transfer
 SPEED_TICK_MS = 1000        # samples added to running transfers, so a stall shows
+REPLACE, SKIP = "replace", "skip"    # answers of ``ask_replace`` (``None``: cancel the batch)
 
 
 class TransferSignals(QObject):
@@ -127,11 +133,37 @@ class TransferQueue(QObject):
 
     # -- adding ----------------------------------------------------------------------------
 
-    def add_uploads(self, paths: list[str], bucket: str, prefix: str = "") -> None:
-        """Upload files and folders (walked off the GUI thread) into the folder ``prefix``."""
+    def add_uploads(self, paths: list[str], bucket: str, prefix: str = "",
+                    ask_replace: Callable[[list[str], int], str | None] | None = None) -> None:
+        """Upload files and folders (walked off the GUI thread) into the folder ``prefix``.
+
+        :param ask_replace: called on the GUI thread with the keys that already exist and the
+            number of files planned, when some do; answers ``REPLACE``, ``SKIP`` or ``None``
+            (upload nothing).  Without it existing objects are replaced.
+        """
         paths = list(paths)
-        self._plan(UPLOAD, bucket, lambda session, cancel: transfer.plan_uploads(
-            paths, prefix, cancel))
+        if ask_replace is None:
+            self._plan(UPLOAD, bucket, lambda session, cancel: transfer.plan_uploads(
+                paths, prefix, cancel))
+            return
+
+        def plan(session, cancel):
+            items = transfer.plan_uploads(paths, prefix, cancel)
+            keys = [item.key for item in items if not item.problem]
+            return items, existing_keys(session.admin, bucket, keys, cancel)
+
+        def choose(planned) -> list:
+            items, existing = planned
+            if not existing:
+                return items
+            answer = ask_replace(existing, sum(1 for item in items if not item.problem))
+            if answer == REPLACE:
+                return items
+            if answer == SKIP:
+                taken = set(existing)
+                return [item for item in items if item.key not in taken]
+            return []
+        self._plan(UPLOAD, bucket, plan, choose)
 
     def add_downloads(self, bucket: str, keys: list[str], prefixes: list[str],
                       dest_dir: str) -> None:
@@ -140,7 +172,10 @@ class TransferQueue(QObject):
         self._plan(DOWNLOAD, bucket, lambda session, cancel: transfer.plan_downloads(
             session.admin, bucket, keys, prefixes, dest_dir, cancel))
 
-    def _plan(self, direction: str, bucket: str, plan: Callable) -> None:
+    def _plan(self, direction: str, bucket: str, plan: Callable,
+              choose: Callable[[object], list] | None = None) -> None:
+        """Run ``plan(session, cancel)`` off the GUI thread and queue the items it gives;
+        ``choose`` turns its result into the items (on the GUI thread: it may ask)."""
         session = self._session
         if session is None:
             self._add_failed(direction, bucket, "Not connected to a server.")
@@ -149,10 +184,12 @@ class TransferQueue(QObject):
         cancel = threading.Event()
         self._plans[cancel] = None
 
-        def done(items: list) -> None:
+        def done(planned) -> None:
+            items = planned if choose is None else choose(planned)
             self._plans.pop(cancel, None)
             self.planning_changed.emit(len(self._plans))
-            self._enqueue(session, direction, bucket, items)
+            if session is self._session and not cancel.is_set():
+                self._enqueue(session, direction, bucket, items)
             self._check_idle()
 
         def error(exc: BaseException) -> None:

@@ -320,7 +320,7 @@ def test_dialog_is_accessible(qtbot, runner, config):
 
 
 def test_dialog_reads_the_keyring_off_the_gui_thread(qtbot, runner, config, profile, secrets):
-    with installed(SlowKeyring(delay=0.2)) as backend:
+    with installed(SlowKeyring(delay=0.1)) as backend:
         ProfileStore().save(profile, secrets)
         ProfileStore().save(dataclasses.replace(profile, name="second"), secrets)
         backend.calls = 0
