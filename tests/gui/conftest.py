@@ -21,6 +21,7 @@ from ramod_process import (  # noqa: E402
 from ramogui.client.profiles import Profile, Secrets  # noqa: E402
 from ramogui.client.session import Session  # noqa: E402
 from ramogui.workers.runner import Runner  # noqa: E402
+from ramogui.workers.transfer_queue import TransferQueue  # noqa: E402
 
 SCREENSHOT_DIR = Path(os.environ.get("RAMO_SCREENSHOT_DIR")
                       or Path(__file__).resolve().parent / "screenshots")
@@ -71,6 +72,16 @@ def bucket(s3):
     for upload in s3.list_multipart_uploads(Bucket=name).get("Uploads", []):
         s3.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
     s3.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def transfers(qtbot, session):
+    """A ``TransferQueue`` connected with ``session``, stopped and drained after the test."""
+    queue = TransferQueue()
+    queue.set_session(session)
+    yield queue
+    queue.cancel_all()
+    assert queue.wait(60_000)
 
 
 @pytest.fixture

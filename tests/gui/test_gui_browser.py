@@ -15,7 +15,6 @@ from ramod_process import unique_bucket_name
 from ramogui.models.objects_model import NAME, SIZE
 from ramogui.views.browser_view import BrowserView
 from ramogui.views.object_info import describe_object
-from ramogui.workers.transfer_queue import TransferQueue
 
 MANY = 5000
 
@@ -31,15 +30,6 @@ def big_bucket(gui_ramod):
         list(pool.map(lambda n: s3.put_object(Bucket=name, Key=f"item-{n:05d}", Body=b"%d" % n),
                       range(MANY)))
     return name
-
-
-@pytest.fixture
-def transfers(qtbot, session):
-    queue = TransferQueue()
-    queue.set_session(session)
-    yield queue
-    queue.cancel_all()
-    queue.wait(30_000)
 
 
 def shown_browser(qtbot, runner, transfers, session, page_size=1000, size=(1000, 600)):

@@ -11,7 +11,7 @@ from ramod.admin.client import AdminClient
 from ramogui.client.conflicts import existing_keys
 from ramogui.client.errors import Cancelled
 from ramogui.views.browser_view import BrowserView
-from ramogui.workers.transfer_queue import REPLACE, SKIP, TransferQueue
+from ramogui.workers.transfer_queue import REPLACE, SKIP
 
 
 class CountingAdmin(AdminClient):
@@ -67,15 +67,6 @@ def test_checking_stops_when_cancelled(session, bucket):
 # -- the queue ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def queue(qtbot, session):
-    made = TransferQueue()
-    made.set_session(session)
-    yield made
-    made.cancel_all()
-    assert made.wait(60_000)
-
-
 def files(tmp_path, names):
     paths = []
     for name in names:
@@ -91,7 +82,7 @@ def files(tmp_path, names):
     (SKIP, {"d/a.txt": b"old", "d/b.txt": b"new b.txt"}),
     (None, {"d/a.txt": b"old"}),
 ])
-def test_each_answer(qtbot, queue, s3, bucket, tmp_path, answer, expected):
+def test_each_answer(qtbot, transfers, s3, bucket, tmp_path, answer, expected):
     put(s3, bucket, ["d/a.txt"])
     asked = []
 
@@ -99,27 +90,27 @@ def test_each_answer(qtbot, queue, s3, bucket, tmp_path, answer, expected):
         asked.append((existing, total))
         return answer
 
-    with qtbot.waitSignal(queue.idle, timeout=30_000):
-        queue.add_uploads(files(tmp_path, ["a.txt", "b.txt"]), bucket, "d/", ask_replace=ask)
+    with qtbot.waitSignal(transfers.idle, timeout=30_000):
+        transfers.add_uploads(files(tmp_path, ["a.txt", "b.txt"]), bucket, "d/", ask_replace=ask)
     assert asked == [(["d/a.txt"], 2)]
     assert contents(s3, bucket) == expected
-    assert queue.model.rowCount() == {REPLACE: 2, SKIP: 1, None: 0}[answer]
+    assert transfers.model.rowCount() == {REPLACE: 2, SKIP: 1, None: 0}[answer]
 
 
-def test_nothing_existing_asks_nothing(qtbot, queue, s3, bucket, tmp_path):
+def test_nothing_existing_asks_nothing(qtbot, transfers, s3, bucket, tmp_path):
     asked = []
-    with qtbot.waitSignal(queue.idle, timeout=30_000):
+    with qtbot.waitSignal(transfers.idle, timeout=30_000):
         files(tmp_path, ["album/1.jpg", "album/2.jpg"])
-        queue.add_uploads([str(tmp_path / "album")], bucket, "",
+        transfers.add_uploads([str(tmp_path / "album")], bucket, "",
                           ask_replace=lambda *args: asked.append(args))
     assert asked == [] and set(contents(s3, bucket)) == {"album/1.jpg", "album/2.jpg"}
 
 
-def test_without_a_question_existing_objects_are_replaced_as_s3_does(qtbot, queue, s3, bucket,
+def test_without_a_question_existing_objects_are_replaced_as_s3_does(qtbot, transfers, s3, bucket,
                                                                       tmp_path):
     put(s3, bucket, ["a.txt"])
-    with qtbot.waitSignal(queue.idle, timeout=30_000):
-        queue.add_uploads(files(tmp_path, ["a.txt"]), bucket)
+    with qtbot.waitSignal(transfers.idle, timeout=30_000):
+        transfers.add_uploads(files(tmp_path, ["a.txt"]), bucket)
     assert contents(s3, bucket) == {"a.txt": b"new a.txt"}
 
 
@@ -144,10 +135,10 @@ def answer_and_record(button_text: str) -> list[str]:
     return seen
 
 
-def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, queue, session, s3, bucket,
+def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, transfers, session, s3, bucket,
                                                   tmp_path):
     put(s3, bucket, ["d/a.txt", "d/<b>.txt"])
-    view = BrowserView(runner, queue)
+    view = BrowserView(runner, transfers)
     qtbot.addWidget(view)
     view.show()
     view.set_session(session)
@@ -156,7 +147,7 @@ def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, queue, session,
     with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
         view.set_prefix("d/")
     seen = answer_and_record("Skip existing")
-    with qtbot.waitSignal(queue.idle, timeout=30_000):
+    with qtbot.waitSignal(transfers.idle, timeout=30_000):
         view.upload_paths(files(tmp_path, ["a.txt", "<b>.txt", "c.txt"]))
     assert seen and seen[0] == (
         f"2 of the 3 files already exist in {bucket}/d/:\n  <b>.txt\n  a.txt\n\n"
@@ -174,7 +165,7 @@ def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, queue, session,
         dialog.defaultButton().click()
     defaults = []
     QTimer.singleShot(25, default_button)
-    with qtbot.waitSignal(queue.idle, timeout=30_000):
+    with qtbot.waitSignal(transfers.idle, timeout=30_000):
         view.upload_paths(files(tmp_path / "again", ["a.txt"]))
     assert defaults == ["Skip existing"]                       # Enter replaces nothing
     assert contents(s3, bucket)["d/a.txt"] == b"old"
