@@ -298,3 +298,32 @@ class _PresetPayloadSigner(S3SigV4Auth):
 
     def payload(self, request):
         return self.preset_payload
+
+
+def _count_blob_files(server) -> int:
+    return sum(len(files) for _, _, files in os.walk(server.data_dir / "blobs"))
+
+
+def blob_files(server, timeout=5.0) -> int:
+    """How many blob files ``server`` holds, once settled: unreferenced blobs are removed in
+    the I/O pool after the response that freed them, so the count is read until it is the
+    same twice, 0.1 s apart."""
+    deadline, count = time.monotonic() + timeout, _count_blob_files(server)
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        again = _count_blob_files(server)
+        if again == count:
+            return count
+        count = again
+    return count
+
+
+def blob_files_reach(server, expected: int, timeout=10.0) -> int:
+    """Wait (up to ``timeout`` s) until ``server`` holds ``expected`` blob files, for a
+    removal that happens after its response; the last count seen."""
+    deadline = time.monotonic() + timeout
+    count = _count_blob_files(server)
+    while count != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        count = _count_blob_files(server)
+    return count

@@ -6,8 +6,8 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-
-from test_multipart import MiB, blob_files, error_of
+from ramod_process import blob_files
+from test_multipart import MiB, error_of
 
 
 def test_copy_across_buckets_shares_the_data(s3, bucket, ramod):

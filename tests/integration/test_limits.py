@@ -13,11 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
-
+from ramod_process import (RamodProcess, blob_files, no_retry_client, refusal, signed_headers,
+                           unique_bucket_name, xml_text)
 from ramod_process import admin_call as admin
-from ramod_process import no_retry_client, refusal, xml_text
-from ramod_process import (RamodProcess,
-                           signed_headers, unique_bucket_name)
 
 MiB = 1024 * 1024
 #: many threads share one client in the concurrency tests
@@ -37,10 +35,6 @@ def listed_bytes(s3, bucket):
     """{key: size} of ``bucket`` according to ListObjectsV2."""
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
     return {o["Key"]: o["Size"] for page in pages for o in page.get("Contents", [])}
-
-
-def blob_files(server):
-    return sum(len(files) for _, _, files in os.walk(server.data_dir / "blobs"))
 
 
 def staging_files(server):
