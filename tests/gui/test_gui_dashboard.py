@@ -15,6 +15,19 @@ from ramogui.views.dashboard_view import FIGURES, DashboardView, load_overview
 # -- the chart, no server ---------------------------------------------------------------
 
 
+def loaded_dashboard(qtbot, runner, session, size=None, shown=True):
+    """A ``DashboardView`` on ``session`` (shown, at ``size`` if given) once it has loaded."""
+    view = DashboardView(runner)
+    qtbot.addWidget(view)
+    if size:
+        view.resize(*size)
+    if shown:
+        view.show()
+    view.set_session(session)
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    return view
+
+
 @pytest.mark.parametrize("count", [0, 1, 13, 100])
 def test_chart_paints_any_number_of_bars(qtbot, count):
     """Painting works for none, one, just enough and many items, and shows at most 12 + 1."""
@@ -108,12 +121,7 @@ def _load(qtbot, view):
 
 def test_dashboard_shows_stats_and_follows_changes(qtbot, runner, session, s3, bucket,
                                                    screenshot):
-    view = DashboardView(runner)
-    qtbot.addWidget(view)
-    view.resize(900, 640)
-    view.show()
-    view.set_session(session)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = loaded_dashboard(qtbot, runner, session, size=(900, 640))
     assert _shown(view) == _expected(session.admin.stats())
     assert view.findChild(QLabel, "figure_buckets").accessibleName().startswith("Buckets: ")
     before = session.admin.stats()
@@ -150,12 +158,7 @@ def test_dashboard_chart_has_a_bar_per_bucket(qtbot, runner, session, s3, bucket
     upload = s3.create_multipart_upload(Bucket=bucket, Key="big")
     s3.upload_part(Bucket=bucket, Key="big", UploadId=upload["UploadId"], PartNumber=1,
                    Body=b"p" * 700)
-    view = DashboardView(runner)
-    qtbot.addWidget(view)
-    view.resize(900, 520)
-    view.show()
-    view.set_session(session)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = loaded_dashboard(qtbot, runner, session, size=(900, 520))
     expected = {b["name"]: b["total_size"] + b["multipart_size"]
                 for b in session.admin.iter_buckets()}
     assert dict(view.chart.items()) == expected
@@ -184,10 +187,7 @@ def test_dashboard_bounds_the_buckets_it_fetches(session, s3, bucket):
 
 def test_dashboard_says_when_the_server_is_unreachable(qtbot, runner, profile, secrets):
     profile.admin_url = "http://127.0.0.1:9"            # discard port: nothing listens
-    view = DashboardView(runner)
-    qtbot.addWidget(view)
-    view.set_session(Session(profile, secrets, timeout=5))
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = loaded_dashboard(qtbot, runner, Session(profile, secrets, timeout=5), shown=False)
     banner = [label for label in view.findChildren(QLabel) if label.accessibleName()
               == "Error message"][0]
     assert "Could not load the dashboard" in banner.text()
@@ -195,11 +195,7 @@ def test_dashboard_says_when_the_server_is_unreachable(qtbot, runner, profile, s
 
 
 def test_dashboard_refreshes_on_f5(qtbot, runner, session):
-    view = DashboardView(runner)
-    qtbot.addWidget(view)
-    view.show()
-    view.set_session(session)
-    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    view = loaded_dashboard(qtbot, runner, session)
     button = view.findChild(QPushButton, "dashboardRefresh")
     button.setFocus()
     with qtbot.waitSignal(view.status_message, timeout=10_000):
