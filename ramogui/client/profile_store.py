@@ -172,11 +172,7 @@ class ProfileStore:
 
     def list(self) -> list[Profile]:
         """Every profile in the order saved; ``ProfileError`` if the file is damaged."""
-        entries = self.file.read().get("profiles", [])
-        if not isinstance(entries, list):
-            raise ProfileError(f"The connection profiles file {self.path} is damaged "
-                               "(“profiles” is not a list).")
-        return [_profile(entry, self.path) for entry in entries]
+        return _profiles_in(self.file.read(), self.path)
 
     def get(self, name: str) -> Profile | None:
         """Profile ``name``; ``None`` if there is none or the file is damaged (``list``
@@ -228,10 +224,14 @@ class ProfileStore:
         keyring is reported in ``problems``, not raised."""
         problems: list[str] = []
         try:
-            profiles = self.list()
+            document = self.file.read()          # once: profiles and last used from it
+            profiles = _profiles_in(document, self.path)
         except ClientError as exc:
             problems.append(str(exc))
-            profiles = []
+            document, profiles = {}, []
+        last_used = document.get("last_used")
+        if last_used not in {profile.name for profile in profiles}:
+            last_used = None
         saved = []
         for profile in profiles:
             try:
@@ -240,7 +240,7 @@ class ProfileStore:
                 problems.append(str(exc))
                 secrets = None
             saved.append((profile, secrets))
-        return SavedProfiles(saved, self.last_used, self.warning, problems)
+        return SavedProfiles(saved, last_used, self.warning, problems)
 
     def rename(self, old: str, new: str) -> None:
         """Give profile ``old`` (and its secrets) the name ``new``."""
@@ -294,6 +294,15 @@ class SavedProfiles:
     last_used: str | None
     warning: str | None
     problems: list[str]
+
+
+def _profiles_in(document: dict, path: Path) -> list[Profile]:
+    """The profiles of the file's ``document``; ``ProfileError`` if they are damaged."""
+    entries = document.get("profiles", [])
+    if not isinstance(entries, list):
+        raise ProfileError(f"The connection profiles file {path} is damaged "
+                           "(“profiles” is not a list).")
+    return [_profile(entry, path) for entry in entries]
 
 
 def _entries(document: dict) -> list[dict]:

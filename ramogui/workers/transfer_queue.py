@@ -188,7 +188,7 @@ class TransferQueue(QObject):
             items = planned if choose is None else choose(planned)
             self._plans.pop(cancel, None)
             self.planning_changed.emit(len(self._plans))
-            if session is self._session and not cancel.is_set():
+            if not cancel.is_set():             # cancelled while ``choose`` asked
                 self._enqueue(session, direction, bucket, items)
             self._check_idle()
 
