@@ -109,20 +109,30 @@ def screenshot():
 @pytest.fixture
 def answer_dialog(qtbot):
     """``answer_dialog(button_text)``: the next modal dialog (a ``confirm`` box, an input
-    dialog) gets that button clicked as soon as it shows."""
+    dialog) gets that button clicked as soon as it shows (``None``: its default button, as
+    Enter would).  Returns a list that then holds ``(the dialog's text, the button clicked)``."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QAbstractButton, QApplication
 
-    def arm(button_text: str, attempts: int = 200) -> None:
-        def click():
+    def arm(button_text: str | None, attempts: int = 200) -> list:
+        answered = []
+
+        def click(left: int) -> None:
             dialog = QApplication.activeModalWidget()
             if dialog is not None:
-                for button in dialog.findChildren(QAbstractButton):
-                    if button.text().replace("&", "") == button_text:
-                        button.click()
-                        return
-            if attempts > 0:
-                arm(button_text, attempts - 1)
-        QTimer.singleShot(25, click)
+                if button_text is None:
+                    buttons = [dialog.defaultButton()] if hasattr(dialog, "defaultButton") else []
+                else:
+                    buttons = [button for button in dialog.findChildren(QAbstractButton)
+                               if button.text().replace("&", "") == button_text]
+                if buttons and buttons[0] is not None:
+                    text = dialog.text() if hasattr(dialog, "text") else ""
+                    answered.append((text, buttons[0].text().replace("&", "")))
+                    buttons[0].click()
+                    return
+            if left > 0:
+                QTimer.singleShot(25, lambda: click(left - 1))
+        QTimer.singleShot(25, lambda: click(attempts))
+        return answered
 
     return arm

@@ -4,9 +4,6 @@ each answer — replace, skip existing, cancel — against a real ramod, boto3 t
 import threading
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication
-
 from ramod.admin.client import AdminClient
 from ramogui.client.conflicts import existing_keys
 from ramogui.client.errors import Cancelled
@@ -117,26 +114,8 @@ def test_without_a_question_existing_objects_are_replaced_as_s3_does(qtbot, tran
 # -- the browser's question -----------------------------------------------------------------------
 
 
-def answer_and_record(button_text: str) -> list[str]:
-    """Click ``button_text`` in the next modal dialog; the list gets the dialog's text."""
-    seen = []
-
-    def click(attempts=400):
-        dialog = QApplication.activeModalWidget()
-        if dialog is not None:
-            seen.append(dialog.text())
-            for button in dialog.findChildren(QAbstractButton):
-                if button.text().replace("&", "") == button_text:
-                    button.click()
-                    return
-        if attempts:
-            QTimer.singleShot(25, lambda: click(attempts - 1))
-    QTimer.singleShot(25, click)
-    return seen
-
-
 def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, transfers, session, s3, bucket,
-                                                  tmp_path):
+                                                  tmp_path, answer_dialog):
     put(s3, bucket, ["d/a.txt", "d/<b>.txt"])
     view = BrowserView(runner, transfers)
     qtbot.addWidget(view)
@@ -146,26 +125,18 @@ def test_the_browser_asks_and_skip_is_the_default(qtbot, runner, transfers, sess
         view.open_bucket(bucket)
     with qtbot.waitSignal(view.listing_loaded, timeout=20_000):
         view.set_prefix("d/")
-    seen = answer_and_record("Skip existing")
+    seen = answer_dialog("Skip existing", attempts=400)
     with qtbot.waitSignal(transfers.idle, timeout=30_000):
         view.upload_paths(files(tmp_path, ["a.txt", "<b>.txt", "c.txt"]))
-    assert seen and seen[0] == (
+    assert seen and seen[0][0] == (
         f"2 of the 3 files already exist in {bucket}/d/:\n  <b>.txt\n  a.txt\n\n"
         "Replace them with the local files, or upload only the others?")
     assert contents(s3, bucket) == {"d/a.txt": b"old", "d/<b>.txt": b"old",
                                     "d/c.txt": b"new c.txt"}
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=10_000)
 
-    def default_button():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(25, default_button)
-            return
-        defaults.append(dialog.defaultButton().text())
-        dialog.defaultButton().click()
-    defaults = []
-    QTimer.singleShot(25, default_button)
+    seen = answer_dialog(None, attempts=400)                   # the default button
     with qtbot.waitSignal(transfers.idle, timeout=30_000):
         view.upload_paths(files(tmp_path / "again", ["a.txt"]))
-    assert defaults == ["Skip existing"]                       # Enter replaces nothing
+    assert [clicked for _text, clicked in seen] == ["Skip existing"]  # Enter replaces nothing
     assert contents(s3, bucket)["d/a.txt"] == b"old"
