@@ -4,7 +4,7 @@ from ramod.admin import errors, fields, views
 from ramod.admin.objects import object_page
 from ramod.metadata import errors as meta
 from ramod.metadata.admin_queries import UNSET
-from ramod.s3 import errors as s3errors
+from ramod.protocol import errors as s3errors
 from ramod.s3.buckets import validate_bucket_name
 
 MAX_QUOTA = 2**62

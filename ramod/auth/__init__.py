@@ -18,9 +18,9 @@ The schemes live in :mod:`~ramod.auth.sigv4`, :mod:`~ramod.auth.sigv2` and
 
 from ramod.auth import sigv2, sigv4
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkEnd, ChunkSignatureChain, Trailer
-from ramod.auth.request import SignedRequest
+from ramod.protocol.signed_request import SignedRequest
 from ramod.auth.sigv4 import ParsedAuth, VerifiedAuth
-from ramod.s3.errors import InvalidArgument
+from ramod.protocol.errors import InvalidArgument
 
 __all__ = [
     "AwsChunkedDecoder", "ChunkEnd", "ChunkSignatureChain", "ParsedAuth", "SignedRequest",

@@ -22,7 +22,7 @@ import hmac
 import re
 from dataclasses import dataclass, field
 
-from ramod.s3.errors import IncompleteBody, InvalidRequest, SignatureDoesNotMatch
+from ramod.protocol.errors import IncompleteBody, InvalidRequest, SignatureDoesNotMatch
 
 #: the longest chunk-header or trailer line accepted, CRLF included
 MAX_LINE = 4096

@@ -18,7 +18,7 @@ import hmac
 import re
 from dataclasses import dataclass, field
 
-from ramod.auth.request import SignedRequest
+from ramod.protocol.signed_request import SignedRequest
 from ramod.auth.sigv4 import (
     ParsedAuth,
     VerifiedAuth,
@@ -29,7 +29,7 @@ from ramod.auth.sigv4 import (
     to_bytes,
     utc,
 )
-from ramod.s3.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
+from ramod.protocol.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
 
 #: query parameters that are part of the signed resource (botocore's list plus newer ones)
 SUB_RESOURCES = frozenset({

@@ -1,6 +1,6 @@
 """AWS Signature Version 4 for S3: header and presigned-query authentication.
 
-Pure functions over a :class:`~ramod.auth.request.SignedRequest`; no I/O, no clock
+Pure functions over a :class:`~ramod.protocol.signed_request.SignedRequest`; no I/O, no clock
 (the caller passes ``now``).  Also home of what every scheme shares: the
 :class:`ParsedAuth` base, :class:`VerifiedAuth` and the request-time helpers, so
 that :mod:`ramod.auth.sigv2` can import them without a cycle.
@@ -23,9 +23,9 @@ from typing import Mapping, NamedTuple
 from urllib.parse import unquote_to_bytes
 
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkSignatureChain
-from ramod.auth.request import SignedRequest
-from ramod.http import dates
-from ramod.s3.errors import (
+from ramod.protocol.signed_request import SignedRequest
+from ramod.protocol import dates
+from ramod.protocol.errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
     AuthorizationQueryParametersError,

@@ -25,8 +25,8 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkEnd, Trailer
-from ramod.s3 import checksums, errors
-from ramod.s3.payload import Digests, PayloadSpec
+from ramod.protocol import checksums, errors
+from ramod.protocol.payload import Digests, PayloadSpec
 
 log = Logger(namespace="ramod.http.body")
 

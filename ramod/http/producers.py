@@ -7,9 +7,10 @@ from zope.interface import implementer
 from twisted.internet.interfaces import IPushProducer
 from twisted.logger import Logger
 
+from ramod.storage.reader import READ_SIZE
+
 log = Logger(namespace="ramod.http.producers")
 
-READ_SIZE = 1024 * 1024
 #: pieces read ahead of the transport (memory per download: about this many MiB)
 READ_AHEAD = 2
 

@@ -11,8 +11,8 @@ from twisted.logger import Logger
 from twisted.web import http
 
 from ramod.http.producers import ObjectProducer
-from ramod.http.xml import error_document
-from ramod.s3.errors import S3Error
+from ramod.protocol.xml import error_document
+from ramod.protocol.errors import S3Error
 from ramod.s3.response import Response
 
 log = Logger(namespace="ramod.http")

@@ -22,11 +22,11 @@ from twisted.web import server
 
 from ramod.http.access_log import AccessLog
 from ramod.http.body import BodyPipeline
-from ramod.http.head import RequestHead, new_request_id
+from ramod.protocol.head import RequestHead, new_request_id
 from ramod.http.plain_channel import PlainHttpChannel
 from ramod.http.render import as_s3_error, raw_error_response
 from ramod.http.resource import S3Resource
-from ramod.s3 import errors
+from ramod.protocol import errors
 
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
 MAX_SMALL_BODY = 2 * 1024 * 1024

@@ -31,8 +31,8 @@ import re
 
 from lxml import etree
 
-from ramod.http import xml
-from ramod.s3 import errors
+from ramod.protocol import xml
+from ramod.protocol import errors
 
 __all__ = ["CANNED_ACLS", "XSI_NS", "acl_document", "check_put_acl"]
 

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 
 from ramod.auth import parse_auth
 from ramod.auth.presign import signature_hash
-from ramod.http.head import RequestHead
-from ramod.http.router import Endpoint, route, split_host
+from ramod.protocol.head import RequestHead
+from ramod.protocol.router import Endpoint, route, split_host
 from ramod.metadata import errors as meta
-from ramod.s3 import (buckets, copy, errors, list_objects, multipart, objects, parts, quota,
-                      subresources)
+from ramod.s3 import buckets, copy, list_objects, multipart, objects, parts, quota, subresources
+from ramod.protocol import errors
 from ramod.s3.context import NOT_FETCHED, RequestContext
-from ramod.s3.payload import digest_bytes, payload_spec, verify_digests
+from ramod.protocol.payload import digest_bytes, payload_spec, verify_digests
 from ramod.s3.rate_limit import RateLimiter, retry_after_header
 
 #: operation name -> async handler(app, ctx, body)

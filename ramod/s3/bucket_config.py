@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ramod.http import xml
-from ramod.s3 import errors
+from ramod.protocol import xml
+from ramod.protocol import errors
 
 __all__ = ["SUBRESOURCES", "answer"]
 

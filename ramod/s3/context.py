@@ -4,10 +4,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ramod.auth import VerifiedAuth
-from ramod.http.head import RequestHead
-from ramod.http.router import Endpoint
+from ramod.protocol.head import RequestHead
+from ramod.protocol.router import Endpoint
 from ramod.metadata.store import BucketInfo, CredentialInfo
-from ramod.s3.payload import PayloadSpec
+from ramod.protocol.payload import PayloadSpec
 
 #: RequestContext.prefetched when the operation does not read the object up front
 NOT_FETCHED = object()

@@ -2,7 +2,7 @@
 
 from ramod.metadata import errors as meta
 from ramod.metadata.records import NewObject
-from ramod.s3 import errors
+from ramod.protocol import errors
 from ramod.s3.buckets import check_access
 from ramod.s3.copy_source import (check_copy_conditions, check_copy_onto_itself,
                                   copy_object_result, metadata_directive, parse_copy_source,

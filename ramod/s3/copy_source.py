@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from ramod.http import xml
-from ramod.http.conditions import etag_matches
-from ramod.http.dates import parse_http_date
-from ramod.s3 import errors
-from ramod.s3.checksums import ALGORITHMS
+from ramod.protocol import xml
+from ramod.protocol.conditions import etag_matches
+from ramod.protocol.dates import parse_http_date
+from ramod.protocol import errors
+from ramod.protocol.checksums import ALGORITHMS
 
 __all__ = [
     "CopySource", "check_copy_conditions", "check_copy_onto_itself", "copy_object_result",

@@ -15,8 +15,8 @@ carried out unconditionally.
 
 from lxml import etree
 
-from ramod.http import xml
-from ramod.s3 import errors
+from ramod.protocol import xml
+from ramod.protocol import errors
 
 __all__ = ["MAX_KEYS", "delete_result_document", "parse_delete"]
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from ramod.http import xml
+from ramod.protocol import xml
 from ramod.metadata.records import successor
-from ramod.s3 import errors
+from ramod.protocol import errors
 
 __all__ = [
     "DEFAULT_MAX_KEYS", "ListRequest", "Page", "Seek", "decode_token", "encode_token",

@@ -10,7 +10,8 @@ from dataclasses import replace
 
 from ramod.metadata import errors as meta
 from ramod.metadata.records import NewObject, PartInfo, UploadInfo
-from ramod.s3 import checksums, errors, parts
+from ramod.s3 import parts
+from ramod.protocol import checksums, errors
 from ramod.s3.buckets import owner_id
 from ramod.s3.copy_source import (check_copy_conditions, copy_part_result, parse_copy_range,
                                   parse_copy_source)
@@ -19,7 +20,7 @@ from ramod.s3.listing import common_prefix
 from ramod.s3.objects import (StreamedBody, check_put_headers, checksum_headers,
                               remove_garbage, request_tags, stored_headers,
                               write_preconditions)
-from ramod.s3.payload import verify_digests
+from ramod.protocol.payload import verify_digests
 from ramod.s3.response import Response
 from ramod.storage.copying import copy_range
 

@@ -4,17 +4,18 @@ from dataclasses import dataclass
 
 from twisted.logger import Logger
 
-from ramod.http.conditions import check_conditions, etag_matches
-from ramod.http.dates import http_date
-from ramod.http.producers import READ_SIZE
-from ramod.http.ranges import content_range, parse_range
+from ramod.protocol.conditions import check_conditions, etag_matches
+from ramod.protocol.dates import http_date
+from ramod.protocol.ranges import content_range, parse_range
 from ramod.metadata import errors as meta
 from ramod.metadata.store import NewObject
-from ramod.s3 import checksums, errors, tagging
+from ramod.s3 import tagging
+from ramod.protocol import checksums, errors
 from ramod.s3.context import NOT_FETCHED
 from ramod.s3.parts import parse_part_number
-from ramod.s3.payload import Digests, verify_digests
+from ramod.protocol.payload import Digests, verify_digests
 from ramod.s3.response import BlobRange, Response
+from ramod.storage.reader import READ_SIZE
 
 log = Logger(namespace="ramod.s3")
 

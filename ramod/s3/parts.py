@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ramod.http import xml
-from ramod.s3 import checksums, crc_combine, errors
+from ramod.protocol import xml
+from ramod.protocol import checksums, crc_combine, errors
 from ramod.s3.listing import url_encode
 
 __all__ = [
@@ -87,7 +87,7 @@ def parse_checksum_type(value: str | None, algorithm: str | None) -> str | None:
 
     :param value: the header, or None when absent.
     :param algorithm: the upload's ``x-amz-checksum-algorithm`` (canonical, as
-        :func:`ramod.s3.checksums.parse_algorithm` returns it), or None.
+        :func:`ramod.protocol.checksums.parse_algorithm` returns it), or None.
     :return: ``"COMPOSITE"`` or ``"FULL_OBJECT"``; the algorithm's default when
         the header is absent; None when neither is given.
     :raises errors.InvalidRequest: an unknown type, a type without an algorithm,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ramod.human import human_bytes
 from ramod.metadata import errors as meta
-from ramod.s3 import errors
+from ramod.protocol import errors
 
 
 def quota_error(bucket: str, quota: int, used: int, adding: int,

@@ -2,7 +2,8 @@
 bucket configurations Ramo does not keep, and DeleteObjects."""
 
 from ramod.metadata import errors as meta
-from ramod.s3 import acl, bucket_config, errors, tagging
+from ramod.s3 import acl, bucket_config, tagging
+from ramod.protocol import errors
 from ramod.s3.buckets import owner_id
 from ramod.s3.delete_request import delete_result_document, parse_delete
 from ramod.s3.objects import remove_garbage

@@ -34,8 +34,8 @@ from urllib.parse import unquote_to_bytes
 
 from lxml import etree
 
-from ramod.http import xml
-from ramod.s3 import errors
+from ramod.protocol import xml
+from ramod.protocol import errors
 
 __all__ = [
     "BUCKET_TAG_LIMIT", "MAX_KEY_LENGTH", "MAX_VALUE_LENGTH", "OBJECT_TAG_LIMIT",

@@ -6,7 +6,7 @@ one I/O job, a piece at a time, so memory stays at one piece however large it is
 
 import hashlib
 
-from ramod.s3 import checksums
+from ramod.protocol import checksums
 
 PIECE = 4 * 1024 * 1024
 

@@ -5,6 +5,9 @@ import os
 import threading
 from bisect import bisect_right
 
+#: bytes read from a blob per I/O job when serving a response
+READ_SIZE = 1024 * 1024
+
 
 class SegmentReader:
     """Reads ``(blob_id, size)`` segments as one byte string, opening each blob lazily.

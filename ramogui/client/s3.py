@@ -1,7 +1,7 @@
 """A small S3 client for the app's data path: buckets, object bodies and multipart uploads.
 
 Standard library HTTP, SigV4 header signing with the same functions ramod checks signatures
-with, and the hardened XML parser of ``ramod.http.xml``.  Each call opens its own connection,
+with, and the hardened XML parser of ``ramod.protocol.xml``.  Each call opens its own connection,
 so one ``S3Client`` serves every worker thread.  Bodies are sent in slices so that a transfer
 reports progress and notices a cancel between two slices.
 
@@ -21,8 +21,8 @@ from typing import Callable, Iterable, Iterator
 from ramod.admin.client import HttpEndpoint, failure_reason
 from ramod.auth.sigv4 import (ALGORITHM, SERVICE, TERMINAL, canonical_query,
                               canonical_request, hmac_hex, signing_key, string_to_sign, uri_encode)
-from ramod.http.xml import build, children, find_text, parse_xml
-from ramod.s3.errors import MalformedXML
+from ramod.protocol.xml import build, children, find_text, parse_xml
+from ramod.protocol.errors import MalformedXML
 from ramogui.client.errors import AccessRefused, Cancelled, ConnectionFailed, S3Error
 
 SEND_SLICE = 256 * 1024

@@ -6,8 +6,8 @@ from botocore.parsers import RestXMLParser
 from botocore.serialize import create_serializer
 from lxml import etree
 
-from ramod.http.xml import S3_NS
-from ramod.s3 import errors
+from ramod.protocol.xml import S3_NS
+from ramod.protocol import errors
 from ramod.s3.acl import XSI_NS, acl_document, check_put_acl
 
 OWNER = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"

@@ -6,9 +6,9 @@ from botocore.parsers import RestXMLParser
 from botocore.serialize import create_serializer
 from lxml import etree
 
-from ramod.http.router import BUCKET_CONFIGS
-from ramod.http.xml import S3_NS
-from ramod.s3 import errors
+from ramod.protocol.router import BUCKET_CONFIGS
+from ramod.protocol.xml import S3_NS
+from ramod.protocol import errors
 from ramod.s3.bucket_config import SUBRESOURCES, answer
 
 MODEL = botocore.session.get_session().get_service_model("s3")

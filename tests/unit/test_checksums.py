@@ -1,4 +1,4 @@
-"""Tests for ramod.s3.checksums, checked against botocore's own implementations."""
+"""Tests for ramod.protocol.checksums, checked against botocore's own implementations."""
 
 import base64
 import hashlib
@@ -6,11 +6,11 @@ import hashlib
 import pytest
 from botocore import httpchecksum
 
-from ramod.s3.checksums import (
+from ramod.protocol.checksums import (
     ALGORITHMS, algorithm_from_header, composite_b64, header_name, md5_b64_to_hex,
     new_checksum, parse_algorithm, validate_b64, validate_content_md5,
 )
-from ramod.s3.errors import InvalidDigest, InvalidRequest
+from ramod.protocol.errors import InvalidDigest, InvalidRequest
 
 BOTOCORE = {
     "CRC32": httpchecksum.Crc32Checksum,

@@ -17,7 +17,7 @@ from ramod.auth import (
     parse_auth,
     sigv4,
 )
-from ramod.s3.errors import IncompleteBody, InvalidRequest, S3Error, SignatureDoesNotMatch
+from ramod.protocol.errors import IncompleteBody, InvalidRequest, S3Error, SignatureDoesNotMatch
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

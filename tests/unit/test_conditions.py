@@ -1,11 +1,11 @@
-"""Tests for ramod.http.conditions: conditional request precedence as S3 applies it."""
+"""Tests for ramod.protocol.conditions: conditional request precedence as S3 applies it."""
 
 from datetime import datetime, timezone
 
 import pytest
 
-from ramod.http.conditions import COPY_SOURCE_PREFIX, check_conditions, etag_matches
-from ramod.s3.errors import NotModified, PreconditionFailed
+from ramod.protocol.conditions import COPY_SOURCE_PREFIX, check_conditions, etag_matches
+from ramod.protocol.errors import NotModified, PreconditionFailed
 
 ETAG = '"9bb58f26192e4ba00f01e2e7b136bbd8"'
 OTHER = '"0123456789abcdef0123456789abcdef"'

@@ -8,9 +8,9 @@ import pytest
 from botocore.parsers import RestXMLParser
 from lxml import etree
 
-from ramod.http.dates import http_date
-from ramod.http.xml import S3_NS
-from ramod.s3 import errors
+from ramod.protocol.dates import http_date
+from ramod.protocol.xml import S3_NS
+from ramod.protocol import errors
 from ramod.s3.copy_source import (
     CopySource, check_copy_conditions, check_copy_onto_itself, copy_object_result, copy_part_result,
     metadata_directive, parse_copy_range, parse_copy_source, tagging_directive,

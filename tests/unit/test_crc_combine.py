@@ -1,4 +1,4 @@
-"""Tests for ramod.s3.crc_combine, checked against the CRCs of ramod.s3.checksums (zlib, awscrt)."""
+"""Tests for ramod.protocol.crc_combine, checked against the CRCs of zlib and awscrt."""
 
 import os
 import random
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ramod.s3 import checksums
-from ramod.s3.crc_combine import ALGORITHMS, combine, combine_all
+from ramod.protocol import checksums
+from ramod.protocol.crc_combine import ALGORITHMS, combine, combine_all
 
 GiB = 1024 ** 3
 

@@ -1,10 +1,10 @@
-"""Tests for ramod.http.dates: HTTP dates, ISO 8601 and X-Amz-Date."""
+"""Tests for ramod.protocol.dates: HTTP dates, ISO 8601 and X-Amz-Date."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ramod.http.dates import http_date, iso8601, parse_amz_date, parse_http_date
+from ramod.protocol.dates import http_date, iso8601, parse_amz_date, parse_http_date
 
 UTC = timezone.utc
 NOV_6 = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)

@@ -6,8 +6,8 @@ from botocore.parsers import RestXMLParser
 from botocore.serialize import create_serializer
 from lxml import etree
 
-from ramod.http.xml import S3_NS
-from ramod.s3 import errors
+from ramod.protocol.xml import S3_NS
+from ramod.protocol import errors
 from ramod.s3.delete_request import MAX_KEYS, delete_result_document, parse_delete
 
 NS = {"s3": S3_NS}

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from ramod.s3 import errors
+from ramod.protocol import errors
 from ramod.s3.listing import (
     ListRequest, Page, decode_token, encode_token, list_objects_v1_document,
     list_objects_v2_document, list_versions_document, paginate, parse_list_request, successor,

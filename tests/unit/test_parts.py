@@ -13,8 +13,8 @@ import pytest
 from botocore.parsers import RestXMLParser
 from lxml import etree
 
-from ramod.s3 import errors
-from ramod.s3.checksums import Checksum, composite_b64
+from ramod.protocol import errors
+from ramod.protocol.checksums import Checksum, composite_b64
 from ramod.s3.listing import url_encode
 from ramod.s3.parts import (
     MIN_PART_SIZE, ListUploadsParams, RequestedPart, StoredPart, UploadRow, check_parts,

@@ -1,4 +1,4 @@
-"""Tests for ramod.s3.payload: the body headers a request sends and the checks made after its body."""
+"""Tests for ramod.protocol.payload: the body headers a request sends and the checks made after its body."""
 
 import base64
 import hashlib
@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from ramod.s3 import errors
-from ramod.s3.payload import (
+from ramod.protocol import errors
+from ramod.protocol.payload import (
     STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED, Digests,
     PayloadSpec, payload_spec, verify_digests,
 )

@@ -3,7 +3,7 @@
 import pytest
 
 from ramod.metadata.records import BucketInfo
-from ramod.s3 import errors
+from ramod.protocol import errors
 from ramod.s3.quota import QuotaGate
 from ramod.s3.rate_limit import RateLimiter, retry_after_header
 

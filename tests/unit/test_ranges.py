@@ -1,9 +1,9 @@
-"""Tests for ramod.http.ranges: Range parsing as Amazon S3 does it."""
+"""Tests for ramod.protocol.ranges: Range parsing as Amazon S3 does it."""
 
 import pytest
 
-from ramod.http.ranges import content_range, parse_range
-from ramod.s3.errors import InvalidRange
+from ramod.protocol.ranges import content_range, parse_range
+from ramod.protocol.errors import InvalidRange
 
 # (header, object size, expected (first, last) or None for a 200 with the whole object)
 SATISFIABLE = [

@@ -1,9 +1,9 @@
-"""Tests for ramod.http.router: S3 addressing, sub-resources and the operation each request names."""
+"""Tests for ramod.protocol.router: S3 addressing, sub-resources and the operation each request names."""
 
 import pytest
 
-from ramod.http.router import Endpoint, decode_path, route, split_host
-from ramod.s3 import errors
+from ramod.protocol.router import Endpoint, decode_path, route, split_host
+from ramod.protocol import errors
 
 DOMAIN = "s3.test"
 

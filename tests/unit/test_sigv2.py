@@ -10,7 +10,7 @@ from botocore.credentials import Credentials
 from botocore.utils import percent_encode
 
 from ramod.auth import SignedRequest, VerifiedAuth, parse_auth, sigv2
-from ramod.s3.errors import AccessDenied, InvalidArgument, RequestTimeTooSkewed, SignatureDoesNotMatch
+from ramod.protocol.errors import AccessDenied, InvalidArgument, RequestTimeTooSkewed, SignatureDoesNotMatch
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

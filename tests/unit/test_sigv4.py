@@ -13,7 +13,7 @@ from botocore.credentials import Credentials
 from botocore.utils import percent_encode
 
 from ramod.auth import SignedRequest, VerifiedAuth, parse_auth, sigv4
-from ramod.s3.errors import (
+from ramod.protocol.errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
     AuthorizationQueryParametersError,

@@ -5,8 +5,8 @@ import pytest
 from botocore.serialize import create_serializer
 from lxml import etree
 
-from ramod.http.xml import S3_NS
-from ramod.s3 import errors
+from ramod.protocol.xml import S3_NS
+from ramod.protocol import errors
 from ramod.s3.tagging import (
     BUCKET_TAG_LIMIT, OBJECT_TAG_LIMIT, parse_tagging_document, parse_tagging_header, tag_count,
     tagging_document, validate_tags,

@@ -1,4 +1,4 @@
-"""Tests for ramod.http.xml: the hardened parser and the S3 document builders."""
+"""Tests for ramod.protocol.xml: the hardened parser and the S3 document builders."""
 
 import re
 import socket
@@ -6,13 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ramod.http import xml
-from ramod.http.xml import (
+from ramod.protocol import xml
+from ramod.protocol.xml import (
     S3_NS, build, children, element, error_document, find_text, iso8601,
     list_buckets_document, localname, location_constraint_document,
     parse_create_bucket_configuration, parse_xml, to_bytes,
 )
-from ramod.s3.errors import MalformedXML
+from ramod.protocol.errors import MalformedXML
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 CREATED = datetime(2009, 10, 12, 17, 50, 30, 123456, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ range that starts at or past the end of the object is refused with 416
 
 import re
 
-from ramod.s3.errors import InvalidRange
+from ramod.protocol.errors import InvalidRange
 
 # Optional whitespace around the numbers is tolerated; anything else is not a range.
 _SINGLE = re.compile(r"bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.IGNORECASE)

@@ -19,8 +19,8 @@ is 412.  Unparseable dates are ignored, as HTTP requires.
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from ramod.http.dates import parse_http_date
-from ramod.s3.errors import NotModified, PreconditionFailed
+from ramod.protocol.dates import parse_http_date
+from ramod.protocol.errors import NotModified, PreconditionFailed
 
 COPY_SOURCE_PREFIX = "x-amz-copy-source-"
 

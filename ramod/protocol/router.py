@@ -7,7 +7,7 @@ sub-resources; knows nothing about authentication, storage or twisted.web.
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from ramod.s3 import errors
+from ramod.protocol import errors
 
 MAX_KEY_BYTES = 1024
 

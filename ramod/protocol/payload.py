@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from ramod.s3 import checksums, errors
+from ramod.protocol import checksums, errors
 
 UNSIGNED = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from awscrt import checksums as _crt
 
-from ramod.s3.errors import InvalidDigest, InvalidRequest
+from ramod.protocol.errors import InvalidDigest, InvalidRequest
 
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 

@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ramod.auth.request import SignedRequest
+from ramod.protocol.signed_request import SignedRequest
 
 
 def new_request_id() -> str:

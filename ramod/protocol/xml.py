@@ -22,8 +22,8 @@ from typing import Any
 
 from lxml import etree
 
-from ramod.http.dates import iso8601
-from ramod.s3.errors import MalformedXML
+from ramod.protocol.dates import iso8601
+from ramod.protocol.errors import MalformedXML
 
 __all__ = [
     "S3_NS", "build", "children", "element", "error_document", "find_text", "iso8601",

@@ -1,7 +1,7 @@
 """S3 error classes: the only place where S3 error codes and HTTP statuses live.
 
 Every failure a client can see is one of these.  ``ramod.http.resource`` renders
-them as S3 XML (``ramod.http.xml.error_document``); anything that is not an
+them as S3 XML (``ramod.protocol.xml.error_document``); anything that is not an
 ``S3Error`` becomes ``InternalError``.
 """
 

@@ -15,7 +15,7 @@ whatever the lengths (zlib 1.2.12's ``multmodp``/``x2nmodp``, which replaced
 its older GF(2) matrix squaring with the same result).
 
 Polynomials are in the reflected (LSB-first) form the three algorithms use;
-each matches :mod:`ramod.s3.checksums` (zlib and awscrt), which the tests check.
+each matches :mod:`ramod.protocol.checksums` (zlib and awscrt), which the tests check.
 """
 
 from functools import lru_cache
