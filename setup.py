@@ -7,7 +7,8 @@ setup(
     version="0.1.0",
     description="Self-hosted S3-compatible object storage on Twisted",
     python_requires=">=3.11",
-    packages=find_packages(include=["ramod", "ramod.*", "ramogui", "ramogui.*"]) + ["twisted.plugins"],
+    packages=find_packages(include=["ramod", "ramod.*", "ramoclient", "ramoclient.*",
+                                    "ramogui", "ramogui.*"]) + ["twisted.plugins"],
     package_data={"twisted.plugins": ["ramod_plugin.py"], "ramogui.resources": ["*.svg"]},
     install_requires=[
         "twisted[tls]==26.10.0",
