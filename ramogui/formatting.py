@@ -2,7 +2,7 @@
 
 import datetime
 
-from ramod.human import human_bytes
+from ramoclient.human import human_bytes
 
 __all__ = ["human_bytes", "local_time", "parse_time"]
 

@@ -1,7 +1,7 @@
 """JSON shapes of the management API, built from the metadata store's records."""
 
 from ramod.auth.sigv4 import iso8601
-from ramod.human import human_bytes
+from ramoclient.human import human_bytes
 
 
 def _text(value: str) -> str:

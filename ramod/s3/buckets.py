@@ -5,7 +5,7 @@ import hashlib
 
 from ramod.protocol import xml
 from ramod.metadata import errors as meta
-from ramod.naming import bucket_name_problem
+from ramoclient.naming import bucket_name_problem
 from ramod.protocol import errors
 from ramod.s3.objects import check_unsupported_headers, remove_garbage
 from ramod.s3.response import Response

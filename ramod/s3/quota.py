@@ -8,7 +8,7 @@ has already admitted and not yet finished.
 
 from collections.abc import Callable
 
-from ramod.human import human_bytes
+from ramoclient.human import human_bytes
 from ramod.metadata import errors as meta
 from ramod.protocol import errors
 

@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import Qt
 
-from ramod.human import human_bytes
+from ramoclient.human import human_bytes
 from ramogui.models.rows_model import RowsModel
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"

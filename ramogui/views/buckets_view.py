@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ramod import naming
+from ramoclient import naming
 from ramogui.client.errors import ClientError
 from ramogui.client.session import Session
 from ramogui.models.buckets_model import BucketsModel

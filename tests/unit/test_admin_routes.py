@@ -1,5 +1,5 @@
 """Pure tests of the management API's routing (ramod.admin.routes), request reading
-(ramod.admin.fields) and byte sizes for people (ramod.human)."""
+(ramod.admin.fields) and byte sizes for people (ramoclient.human)."""
 
 import base64
 import json
@@ -9,7 +9,7 @@ import pytest
 from ramod.admin import errors, fields
 from ramod.admin.fields import MAX_BODY, Body
 from ramod.admin.routes import Route, route
-from ramod.human import human_bytes
+from ramoclient.human import human_bytes
 
 A = "/api/v1"
 
