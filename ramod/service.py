@@ -16,6 +16,7 @@ from twisted.application.internet import TimerService
 from twisted.internet import defer, endpoints, task
 from twisted.logger import Logger
 
+from ramoclient.limits import ADMIN_KEY_FILE
 from ramod.admin.app import AdminApp
 from ramod.admin.site import make_admin_site
 from ramod.http.access_log import AccessLog
@@ -32,7 +33,6 @@ log = Logger(namespace="ramod")
 GARBAGE_SWEEP_SECONDS = 5.0
 #: expired presigned URLs are forgotten this long after expiry
 PRESIGNED_KEPT_SECONDS = 24 * 3600
-ADMIN_KEY_FILE = "admin-api-key"
 #: on stop, how long requests in flight may take to finish
 DRAIN_SECONDS = 30.0
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple
 from urllib.parse import unquote_to_bytes
 
+from ramoclient.limits import MAX_PRESIGN_SECONDS as MAX_EXPIRES
 from ramod.auth.chunked import AwsChunkedDecoder, ChunkSignatureChain
 from ramod.protocol.signed_request import SignedRequest
 from ramod.protocol import dates
@@ -44,8 +45,6 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-#: the longest lifetime of a presigned URL: seven days
-MAX_EXPIRES = 7 * 24 * 3600
 #: presigned-URL parameters, all required (X-Amz-Signature is not signed itself)
 QUERY_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
                 "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature")
