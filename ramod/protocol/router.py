@@ -7,9 +7,11 @@ sub-resources; knows nothing about authentication, storage or twisted.web.
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
+from ramoclient.limits import MAX_KEY_BYTES
 from ramod.protocol import errors
-
-MAX_KEY_BYTES = 1024
+from ramod.protocol.operations import (BUCKET_OPERATIONS, CONFIGURATIONS, COPY_VARIANTS,
+                                       LIST_BUCKETS, LIST_OBJECTS, LIST_OBJECTS_V2,
+                                       OBJECT_OPERATIONS, Operation)
 
 #: bucket sub-resources S3 defines; ones we do not serve yet answer 501 NotImplemented
 BUCKET_SUBRESOURCES = frozenset("""
@@ -26,53 +28,48 @@ acl attributes legal-hold partNumber restore retention select tagging torrent up
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One S3 operation on a bucket and key (either may be None).
+    """One S3 operation on a bucket and key (either may be None), with the query
+    parameters that name what it acts on, parsed and validated once."""
 
-    ``subresource`` names the bucket configuration a ``BucketConfig`` operation is about.
-    """
-
-    operation: str
+    operation: Operation
     bucket: str | None = None
     key: str | None = None
-    subresource: str | None = None
+    #: UploadPart, UploadPartCopy, and GetObject/HeadObject of one part
+    part_number: int | None = None
+    #: the multipart upload of UploadPart(Copy), Complete, Abort and ListParts
+    upload_id: str | None = None
+    #: ``versionId`` (only ``"null"``, the version every object here has)
+    version_id: str | None = None
 
     @property
     def streams_body(self) -> bool:
         """Whether the request body is object data (spooled to disk, not memory)."""
-        return self.operation in ("PutObject", "UploadPart")
+        return self.operation.streams_body
+
+    @property
+    def action(self) -> str:
+        """The IAM action this request is authorized with."""
+        if self.version_id is not None and self.operation.version_action:
+            return self.operation.version_action
+        return self.operation.action
 
 
-#: bucket configurations Ramo does not keep; ``ramod.s3.bucket_config`` answers them
-#: as S3 does for a bucket that has none
-BUCKET_CONFIGS = frozenset("""
-accelerate analytics cors encryption intelligent-tiering inventory lifecycle logging metrics
-notification object-lock ownershipControls policy policyStatus publicAccessBlock replication
-requestPayment versioning website
-""".split())
+#: the largest part number S3 accepts
+MAX_PARTS = 10000
 
-#: (method, sub-resource) -> operation on a bucket; None: no sub-resource
-_BUCKET_OPERATIONS = {
-    ("PUT", None): "CreateBucket", ("HEAD", None): "HeadBucket",
-    ("DELETE", None): "DeleteBucket", ("GET", None): "ListObjects",
-    ("GET", "location"): "GetBucketLocation",
-    ("GET", "acl"): "GetBucketAcl", ("PUT", "acl"): "PutBucketAcl",
-    ("GET", "uploads"): "ListMultipartUploads", ("GET", "versions"): "ListObjectVersions",
-    ("POST", "delete"): "DeleteObjects",
-    ("GET", "tagging"): "GetBucketTagging", ("PUT", "tagging"): "PutBucketTagging",
-    ("DELETE", "tagging"): "DeleteBucketTagging",
-}
 
-#: (method, sub-resource) -> operation on an object
-_OBJECT_OPERATIONS = {
-    ("PUT", None): "PutObject", ("GET", None): "GetObject", ("HEAD", None): "HeadObject",
-    ("DELETE", None): "DeleteObject",
-    ("POST", "uploads"): "CreateMultipartUpload", ("POST", "uploadId"): "CompleteMultipartUpload",
-    ("PUT", "uploadId"): "UploadPart", ("GET", "uploadId"): "ListParts",
-    ("DELETE", "uploadId"): "AbortMultipartUpload",
-    ("GET", "acl"): "GetObjectAcl", ("PUT", "acl"): "PutObjectAcl",
-    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging",
-    ("DELETE", "tagging"): "DeleteObjectTagging",
-}
+def parse_part_number(value: str) -> int:
+    """The ``partNumber`` query parameter of UploadPart, UploadPartCopy and part GETs.
+
+    :raises errors.InvalidArgument: not an integer from 1 to 10000.
+    """
+    digits = value.lstrip("0") if value.isascii() and value.isdigit() else None
+    if digits is not None and len(digits) <= 5 and 1 <= int(digits or "0") <= MAX_PARTS:
+        return int(digits)
+    raise errors.InvalidArgument(
+        "Part number must be an integer between 1 and 10000, inclusive",
+        ArgumentName="partNumber", ArgumentValue=value)
+
 
 def split_host(host: str, domain: str) -> str | None:
     """The bucket named by a virtual-hosted ``Host`` header, or None for path-style."""
@@ -114,7 +111,7 @@ def route(method: str, host: str, raw_path: str, query: dict, domain: str = "",
             resource=path)
     if bucket is None:
         if method in ("GET", "HEAD"):
-            return Endpoint("ListBuckets")
+            return Endpoint(LIST_BUCKETS)
         raise errors.MethodNotAllowed(f"{method} is not allowed on the service root.", resource=path)
     if key is None:
         return _bucket_operation(method, bucket, query, path)
@@ -133,23 +130,31 @@ def _not_allowed(method: str, what: str, path: str) -> errors.S3Error:
 
 def _bucket_operation(method: str, bucket: str, query: dict, path: str) -> Endpoint:
     subs = BUCKET_SUBRESOURCES.intersection(query)
-    configs = subs & BUCKET_CONFIGS
+    configs = subs.intersection(CONFIGURATIONS)
     if configs:
         if len(subs) > 1:
             raise _unimplemented(subs, path)
         if method not in ("GET", "PUT", "DELETE"):
             raise _not_allowed(method, f"the bucket's {min(configs)} configuration", path)
-        return Endpoint("BucketConfig", bucket, subresource=min(configs))
+        sub = min(configs)
+        rows = CONFIGURATIONS[sub]
+        if method == "GET" and "LIST" in rows and "id" not in query:
+            method = "LIST"
+        operation = rows.get(method)
+        if operation is None:
+            raise errors.MethodNotAllowed(f"{method} is not allowed on a bucket's ?{sub}.",
+                                          resource=path, Method=method)
+        return Endpoint(operation, bucket)
     if len(subs) > 1:
         raise _unimplemented(subs, path)
     sub = min(subs) if subs else None
-    operation = _BUCKET_OPERATIONS.get((method, sub))
+    operation = BUCKET_OPERATIONS.get((method, sub))
     if operation is None:
-        if sub is None or any(s == sub for _, s in _BUCKET_OPERATIONS):
+        if sub is None or any(s == sub for _, s in BUCKET_OPERATIONS):
             raise _not_allowed(method, "a bucket" if sub is None else f"a bucket's ?{sub}", path)
         raise _unimplemented(subs, path)
-    if operation == "ListObjects" and query.get("list-type") == "2":
-        operation = "ListObjectsV2"
+    if operation is LIST_OBJECTS and query.get("list-type") == "2":
+        operation = LIST_OBJECTS_V2
     return Endpoint(operation, bucket)
 
 
@@ -163,17 +168,21 @@ def _object_operation(method: str, bucket: str, key: str, query: dict, headers: 
     if version is not None and version != "null":
         raise errors.InvalidArgument("Invalid version id specified", resource=path,
                                      ArgumentName="versionId", ArgumentValue=version)
-    operation = _OBJECT_OPERATIONS.get((method, sub))
+    operation = OBJECT_OPERATIONS.get((method, sub))
     if operation is None:
-        if sub is None or any(s == sub for _, s in _OBJECT_OPERATIONS):
+        if sub is None or any(s == sub for _, s in OBJECT_OPERATIONS):
             raise _not_allowed(method, "an object" if sub is None else f"an object's ?{sub}", path)
         raise _unimplemented(subs, path)
-    if operation == "UploadPart" and "partNumber" not in query:
-        raise errors.InvalidArgument("An UploadPart request needs both partNumber and uploadId.",
-                                     resource=path, ArgumentName="partNumber")
+    upload_id = query.get("uploadId") if sub == "uploadId" else None
+    part_number = None
+    if operation.streams_body and upload_id is not None:   # UploadPart
+        if "partNumber" not in query:
+            raise errors.InvalidArgument(
+                "An UploadPart request needs both partNumber and uploadId.",
+                resource=path, ArgumentName="partNumber")
+    if "partNumber" in query and (upload_id is not None and method == "PUT" or sub is None
+                                  and method in ("GET", "HEAD")):
+        part_number = parse_part_number(query["partNumber"])
     if "x-amz-copy-source" in headers:
-        if operation == "PutObject":
-            operation = "CopyObject"
-        elif operation == "UploadPart":
-            operation = "UploadPartCopy"
-    return Endpoint(operation, bucket, key)
+        operation = COPY_VARIANTS.get(operation, operation)
+    return Endpoint(operation, bucket, key, part_number, upload_id, version)

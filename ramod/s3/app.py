@@ -11,57 +11,16 @@ from datetime import datetime, timezone
 
 from ramod.auth import parse_auth
 from ramod.auth.presign import signature_hash
-from ramod.protocol.head import RequestHead
-from ramod.protocol.router import Endpoint, route, split_host
 from ramod.metadata import errors as meta
-from ramod.s3 import buckets, copy, list_objects, multipart, objects, parts, quota, subresources
 from ramod.protocol import errors
-from ramod.s3.context import NOT_FETCHED, RequestContext
+from ramod.protocol import operations as ops
+from ramod.protocol.head import RequestHead
 from ramod.protocol.payload import digest_bytes, payload_spec, verify_digests
+from ramod.protocol.router import Endpoint, route, split_host
+from ramod.s3 import buckets, multipart, objects, quota
+from ramod.s3.context import NOT_FETCHED, RequestContext
+from ramod.s3.handlers import HANDLERS
 from ramod.s3.rate_limit import RateLimiter, retry_after_header
-
-#: operation name -> async handler(app, ctx, body)
-HANDLERS = {
-    "ListBuckets": buckets.handle_list_buckets,
-    "CreateBucket": buckets.handle_create_bucket,
-    "HeadBucket": buckets.handle_head_bucket,
-    "DeleteBucket": buckets.handle_delete_bucket,
-    "GetBucketLocation": buckets.handle_get_bucket_location,
-    "ListObjects": list_objects.handle_list_objects,
-    "ListObjectsV2": list_objects.handle_list_objects_v2,
-    "ListObjectVersions": list_objects.handle_list_versions,
-    "DeleteObjects": subresources.handle_delete_objects,
-    "GetBucketAcl": subresources.handle_get_bucket_acl,
-    "PutBucketAcl": subresources.handle_put_bucket_acl,
-    "GetBucketTagging": subresources.handle_get_bucket_tagging,
-    "PutBucketTagging": subresources.handle_put_bucket_tagging,
-    "DeleteBucketTagging": subresources.handle_delete_bucket_tagging,
-    "BucketConfig": subresources.handle_bucket_config,
-    "PutObject": objects.handle_put_object,
-    "GetObject": objects.handle_get_object,
-    "HeadObject": objects.handle_get_object,
-    "DeleteObject": objects.handle_delete_object,
-    "CopyObject": copy.handle_copy_object,
-    "GetObjectAcl": subresources.handle_get_object_acl,
-    "PutObjectAcl": subresources.handle_put_object_acl,
-    "GetObjectTagging": subresources.handle_get_object_tagging,
-    "PutObjectTagging": subresources.handle_put_object_tagging,
-    "DeleteObjectTagging": subresources.handle_delete_object_tagging,
-    "CreateMultipartUpload": multipart.handle_create,
-    "UploadPart": multipart.handle_upload_part,
-    "UploadPartCopy": multipart.handle_upload_part_copy,
-    "CompleteMultipartUpload": multipart.handle_complete,
-    "AbortMultipartUpload": multipart.handle_abort,
-    "ListParts": multipart.handle_list_parts,
-    "ListMultipartUploads": multipart.handle_list_uploads,
-}
-
-#: operations that need no existing bucket; every other one answers NoSuchBucket
-#: before its body is read
-_NO_BUCKET = {"ListBuckets", "CreateBucket"}
-
-#: reads fetch the object in the same database round trip as the credential
-_PREFETCH = {"GetObject", "HeadObject"}
 
 
 class S3App:
@@ -94,7 +53,8 @@ class S3App:
         payload = payload_spec(head.headers)
         if payload.chunked and not endpoint.streams_body:
             raise errors.InvalidRequest(
-                f"aws-chunked bodies are only accepted for object data, not for {endpoint.operation}.")
+                "aws-chunked bodies are only accepted for object data, "
+                f"not for {endpoint.operation.name}.")
         if endpoint.streams_body:
             declared = payload.decoded_length if payload.chunked else length
             if declared is not None and declared > self.config.max_object_size:
@@ -103,7 +63,7 @@ class S3App:
                     f"object size of {self.config.max_object_size} bytes.",
                     ProposedSize=str(declared), MaxSizeAllowed=str(self.config.max_object_size))
             objects.check_put_headers(head.headers)
-        prefetch = endpoint.key if endpoint.operation in _PREFETCH else None
+        prefetch = endpoint.key if endpoint.operation.prefetches_object else None
         credential, bucket, obj = await self.store.lookup(parsed.access_key, endpoint.bucket,
                                                           prefetch)
         if credential is None or not credential.is_active:
@@ -120,7 +80,7 @@ class S3App:
                 f"requests per second; retry after the Retry-After delay.", resource=head.raw_path)
             error.headers["Retry-After"] = retry_after_header(wait)
             raise error
-        if endpoint.operation not in _NO_BUCKET:
+        if endpoint.operation.needs_bucket:
             if bucket is None:
                 raise errors.NoSuchBucket(resource=head.raw_path, BucketName=endpoint.bucket)
             buckets.check_access(credential, bucket, head.raw_path)
@@ -130,7 +90,7 @@ class S3App:
                 "Signed aws-chunked payloads need SigV4 Authorization header signing.")
         ctx = RequestContext(head, endpoint, credential, auth, bucket, payload,
                              obj if prefetch is not None else NOT_FETCHED)
-        if endpoint.operation == "UploadPart":
+        if endpoint.operation is ops.UPLOAD_PART:
             ctx = replace(ctx, payload=await multipart.check_upload(self, ctx))
         if endpoint.streams_body and bucket is not None and bucket.quota_bytes is not None:
             ctx = replace(ctx, release=await self._admit(ctx, declared))
@@ -139,13 +99,12 @@ class S3App:
     async def _admit(self, ctx: RequestContext, declared: int | None):
         """Reserve the upload's room in its bucket's quota before its body is read."""
         size = declared or 0
-        if ctx.endpoint.operation == "PutObject":
+        if ctx.endpoint.operation is ops.PUT_OBJECT:
             old = await self.store.get_object(ctx.bucket, ctx.endpoint.key)
             size -= old.size if old is not None else 0
-        elif ctx.endpoint.operation == "UploadPart":
-            size -= await self.store.part_size(
-                ctx.bucket, ctx.endpoint.key, ctx.head.query.get("uploadId", ""),
-                parts.parse_part_number(ctx.head.query.get("partNumber", "")))
+        elif ctx.endpoint.operation is ops.UPLOAD_PART:
+            size -= await self.store.part_size(ctx.bucket, ctx.endpoint.key,
+                                               ctx.endpoint.upload_id, ctx.endpoint.part_number)
         return self.quota.admit(ctx.bucket, size, ctx.resource)
 
     async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:

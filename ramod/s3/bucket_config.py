@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ramod.protocol import xml
-from ramod.protocol import errors
+from ramod.protocol import errors, xml
+from ramod.s3.response import Response
 
-__all__ = ["SUBRESOURCES", "answer"]
+__all__ = ["SUBRESOURCES", "answer", "handle_bucket_configuration"]
 
 #: (status, XML body or None) for the response
 Answer = tuple[int, bytes | None]
@@ -248,3 +248,13 @@ def answer(method: str, subresource: str, body: bytes, query: dict, *,
         raise errors.MethodNotAllowed(
             f"{method} is not allowed on a bucket's ?{subresource}.", Method=method.upper())
     return handler(_Request(body, query, bucket))
+
+
+async def handle_bucket_configuration(app, ctx, body: bytes) -> Response:
+    """Every operation of ``ramod.protocol.operations.CONFIGURATIONS`` (GetBucketCors,
+    PutBucketVersioning, DeletePublicAccessBlock, ...)."""
+    status, document = answer(ctx.head.method, ctx.endpoint.operation.configuration, body,
+                              ctx.head.query, bucket=ctx.bucket.name)
+    if document is None:
+        return Response(status)
+    return Response.xml(document, status)

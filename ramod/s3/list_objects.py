@@ -31,5 +31,5 @@ async def handle_list_objects_v2(app, ctx, body) -> Response:
     return await _list(app, ctx, "v2")
 
 
-async def handle_list_versions(app, ctx, body) -> Response:
+async def handle_list_object_versions(app, ctx, body) -> Response:
     return await _list(app, ctx, "versions")

@@ -25,15 +25,11 @@ from ramod.s3.response import Response
 from ramod.storage.copying import copy_range
 
 
-def _upload_id(ctx) -> str:
-    return ctx.head.query.get("uploadId", "")
-
-
 def _no_such_upload(ctx) -> errors.S3Error:
-    return errors.NoSuchUpload(resource=ctx.resource, UploadId=_upload_id(ctx))
+    return errors.NoSuchUpload(resource=ctx.resource, UploadId=ctx.endpoint.upload_id)
 
 
-async def handle_create(app, ctx, body) -> Response:
+async def handle_create_multipart_upload(app, ctx, body) -> Response:
     headers = ctx.head.headers
     check_put_headers(headers)
     algorithm = headers.get("x-amz-checksum-algorithm")
@@ -58,10 +54,9 @@ async def handle_create(app, ctx, body) -> Response:
 async def check_upload(app, ctx):
     """Before an UploadPart's body is read: the upload must exist; the part is checksummed
     with the upload's algorithm.  Returns the payload spec to read the body with."""
-    upload = await app.store.get_upload(ctx.bucket, ctx.endpoint.key, _upload_id(ctx))
+    upload = await app.store.get_upload(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id)
     if upload is None:
         raise _no_such_upload(ctx)
-    parts.parse_part_number(ctx.head.query.get("partNumber", ""))
     return _part_payload(ctx.payload, upload.checksum_algorithm)
 
 
@@ -76,12 +71,12 @@ def _part_payload(payload, algorithm):
 
 
 async def handle_upload_part(app, ctx, body: StreamedBody) -> Response:
-    number = parts.parse_part_number(ctx.head.query.get("partNumber", ""))
+    number = ctx.endpoint.part_number
     computed = verify_digests(ctx.payload, body.digests)
     etag = '"%s"' % body.digests.md5.hex()
     part = PartInfo(number, body.staging.blob_id, body.digests.size, etag, computed)
     try:
-        garbage = await app.store.put_part(ctx.bucket, ctx.endpoint.key, _upload_id(ctx), part,
+        garbage = await app.store.put_part(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id, part,
                                            new_blob=True)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
@@ -95,8 +90,8 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
     """A part copied from (a range of) an existing object: a whole simple object is
     shared, not copied; a range is copied into a new blob in the I/O pool."""
     headers = ctx.head.headers
-    number = parts.parse_part_number(ctx.head.query.get("partNumber", ""))
-    upload = await app.store.get_upload(ctx.bucket, ctx.endpoint.key, _upload_id(ctx))
+    number = ctx.endpoint.part_number
+    upload = await app.store.get_upload(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id)
     if upload is None:
         raise _no_such_upload(ctx)
     algorithm = upload.checksum_algorithm
@@ -150,8 +145,8 @@ def _copy_part_response(part: PartInfo, now) -> Response:
     return Response.xml(copy_part_result(part.etag, now, part.checksums))
 
 
-async def handle_complete(app, ctx, body: bytes) -> Response:
-    requested = parts.parse_complete(body, upload_id=_upload_id(ctx))
+async def handle_complete_multipart_upload(app, ctx, body: bytes) -> Response:
+    requested = parts.parse_complete(body, upload_id=ctx.endpoint.upload_id)
     precondition = write_preconditions(ctx.head.headers)
 
     def finish(upload: UploadInfo, stored: dict) -> NewObject:
@@ -176,7 +171,7 @@ async def handle_complete(app, ctx, body: bytes) -> Response:
                          upload.tags, tuple(placed))
     try:
         info, garbage = await app.store.complete_upload(ctx.bucket, ctx.endpoint.key,
-                                                        _upload_id(ctx), finish, precondition)
+                                                        ctx.endpoint.upload_id, finish, precondition)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
     except meta.BucketMissing:
@@ -190,9 +185,9 @@ async def handle_complete(app, ctx, body: bytes) -> Response:
                                                 info.checksums, checksum_type))
 
 
-async def handle_abort(app, ctx, body) -> Response:
+async def handle_abort_multipart_upload(app, ctx, body) -> Response:
     try:
-        garbage = await app.store.abort_upload(ctx.bucket, ctx.endpoint.key, _upload_id(ctx))
+        garbage = await app.store.abort_upload(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
     remove_garbage(app, garbage)
@@ -202,7 +197,7 @@ async def handle_abort(app, ctx, body) -> Response:
 async def handle_list_parts(app, ctx, body) -> Response:
     max_parts, marker = parts.parse_list_parts(ctx.head.query)
     try:
-        upload, found = await app.store.list_parts(ctx.bucket, ctx.endpoint.key, _upload_id(ctx),
+        upload, found = await app.store.list_parts(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id,
                                                    marker, max_parts + 1)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
@@ -220,7 +215,7 @@ async def handle_list_parts(app, ctx, body) -> Response:
 UPLOADS_BATCH = 1000
 
 
-async def handle_list_uploads(app, ctx, body) -> Response:
+async def handle_list_multipart_uploads(app, ctx, body) -> Response:
     """Uploads in key order, rolled up into common prefixes by the delimiter."""
     params = parts.parse_list_uploads(ctx.head.query)
     key_marker, id_marker = params.key_marker, params.upload_id_marker

@@ -12,7 +12,6 @@ from ramod.metadata.store import NewObject
 from ramod.s3 import tagging
 from ramod.protocol import checksums, errors
 from ramod.s3.context import NOT_FETCHED
-from ramod.s3.parts import parse_part_number
 from ramod.protocol.payload import Digests, verify_digests
 from ramod.s3.response import BlobRange, Response
 from ramod.storage.reader import READ_SIZE
@@ -171,6 +170,11 @@ def _object_headers(info) -> dict:
     return headers
 
 
+async def handle_head_object(app, ctx, body) -> Response:
+    """HeadObject: GetObject's headers; the blob is never opened."""
+    return await handle_get_object(app, ctx, body)
+
+
 async def handle_get_object(app, ctx, body) -> Response:
     """GetObject and HeadObject (HEAD sends the same headers and never opens the blob).
 
@@ -179,7 +183,7 @@ async def handle_get_object(app, ctx, body) -> Response:
     read again.
     """
     info = ctx.prefetched
-    part_number = _part_number(ctx.head)
+    part_number = _part_number(ctx)
     for attempt in range(5):
         if attempt or info is NOT_FETCHED:
             info = await app.store.get_object(ctx.bucket, ctx.endpoint.key)
@@ -198,12 +202,9 @@ async def handle_get_object(app, ctx, body) -> Response:
     raise errors.ServiceUnavailable("The object is being rewritten too often to be read; retry.")
 
 
-def _part_number(head) -> int | None:
-    value = head.query.get("partNumber")
-    if value is None:
-        return None
-    number = parse_part_number(value)
-    if "range" in head.headers:
+def _part_number(ctx) -> int | None:
+    number = ctx.endpoint.part_number
+    if number is not None and "range" in ctx.head.headers:
         raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")
     return number
 

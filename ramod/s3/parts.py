@@ -26,16 +26,15 @@ from ramod.protocol import checksums, crc_combine, errors
 from ramod.s3.listing import url_encode
 
 __all__ = [
-    "COMPOSITE", "FULL_OBJECT", "MAX_PARTS", "MAX_PARTS_PAGE", "MAX_UPLOADS_PAGE",
+    "COMPOSITE", "FULL_OBJECT", "MAX_PARTS_PAGE", "MAX_UPLOADS_PAGE",
     "MIN_PART_SIZE", "ListUploadsParams", "RequestedPart", "StoredPart", "UploadRow",
     "check_parts", "complete_document", "default_checksum_type", "initiate_document",
     "list_parts_document", "list_uploads_document", "multipart_etag", "new_upload_id",
     "object_checksum", "parse_checksum_type", "parse_complete", "parse_list_parts",
-    "parse_list_uploads", "parse_part_number",
+    "parse_list_uploads",
 ]
 
 MIN_PART_SIZE = 5 * 1024 * 1024
-MAX_PARTS = 10000
 MAX_PARTS_PAGE = 1000
 MAX_UPLOADS_PAGE = 1000
 
@@ -59,19 +58,6 @@ def new_upload_id() -> str:
     """A fresh upload ID: 256 random bits as unpadded URL-safe base64 (``[A-Za-z0-9_-]``),
     so it needs no escaping in XML, URLs or query strings."""
     return secrets.token_urlsafe(32)
-
-
-def parse_part_number(value: str) -> int:
-    """The ``partNumber`` query parameter of UploadPart, UploadPartCopy and part GETs.
-
-    :raises errors.InvalidArgument: not an integer from 1 to 10000.
-    """
-    number = _int32(value) if value.isascii() and value.isdigit() else None
-    if number is not None and 1 <= number <= MAX_PARTS:
-        return number
-    raise errors.InvalidArgument(
-        "Part number must be an integer between 1 and 10000, inclusive",
-        ArgumentName="partNumber", ArgumentValue=value)
 
 
 # -- checksum type --------------------------------------------------------------

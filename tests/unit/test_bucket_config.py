@@ -6,9 +6,10 @@ from botocore.parsers import RestXMLParser
 from botocore.serialize import create_serializer
 from lxml import etree
 
-from ramod.protocol.router import BUCKET_CONFIGS
+from ramod.protocol.operations import CONFIGURATIONS
 from ramod.protocol.xml import S3_NS
 from ramod.protocol import errors
+from ramod.s3 import bucket_config
 from ramod.s3.bucket_config import SUBRESOURCES, answer
 
 MODEL = botocore.session.get_session().get_service_model("s3")
@@ -30,7 +31,10 @@ def botocore_reads(operation: str, body: bytes) -> dict:
 
 
 def test_subresources_are_the_routers():
-    assert SUBRESOURCES == BUCKET_CONFIGS
+    """The router names an operation for exactly the sub-resources and methods answered here."""
+    assert SUBRESOURCES == set(CONFIGURATIONS)
+    for subresource, rows in CONFIGURATIONS.items():
+        assert set(rows) - {"LIST"} == set(bucket_config._TABLE[subresource]), subresource
 
 
 # -- GET -----------------------------------------------------------------------

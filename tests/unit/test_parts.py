@@ -14,13 +14,14 @@ from botocore.parsers import RestXMLParser
 from lxml import etree
 
 from ramod.protocol import errors
+from ramod.protocol.router import parse_part_number
 from ramod.protocol.checksums import Checksum, composite_b64
 from ramod.s3.listing import url_encode
 from ramod.s3.parts import (
     MIN_PART_SIZE, ListUploadsParams, RequestedPart, StoredPart, UploadRow, check_parts,
     complete_document, initiate_document, list_parts_document, list_uploads_document,
     multipart_etag, new_upload_id, object_checksum, parse_checksum_type, parse_complete,
-    parse_list_parts, parse_list_uploads, parse_part_number,
+    parse_list_parts, parse_list_uploads,
 )
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"

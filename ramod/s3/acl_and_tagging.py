@@ -1,12 +1,9 @@
-"""What clients probe and set besides data: ACLs (always private to the owner), tags,
-bucket configurations Ramo does not keep, and DeleteObjects."""
+"""GetBucketAcl, PutBucketAcl, GetObjectAcl, PutObjectAcl (always private to the owner)
+and the tagging operations of buckets and objects."""
 
-from ramod.metadata import errors as meta
-from ramod.s3 import acl, bucket_config, tagging
 from ramod.protocol import errors
+from ramod.s3 import acl, tagging
 from ramod.s3.buckets import owner_id
-from ramod.s3.delete_request import delete_result_document, parse_delete
-from ramod.s3.objects import remove_garbage
 from ramod.s3.response import Response
 
 
@@ -81,36 +78,3 @@ async def handle_put_bucket_tagging(app, ctx, body: bytes) -> Response:
 async def handle_delete_bucket_tagging(app, ctx, body) -> Response:
     await app.store.set_bucket_tags(ctx.bucket, None)
     return Response(204)
-
-
-# -- configurations Ramo does not keep ---------------------------------------------------------
-
-async def handle_bucket_config(app, ctx, body: bytes) -> Response:
-    status, document = bucket_config.answer(ctx.head.method, ctx.endpoint.subresource, body,
-                                            ctx.head.query, bucket=ctx.bucket.name)
-    if document is None:
-        return Response(status)
-    return Response.xml(document, status)
-
-
-# -- DeleteObjects ----------------------------------------------------------------------------
-
-async def handle_delete_objects(app, ctx, body: bytes) -> Response:
-    """Up to 1000 keys in one transaction; a key that does not exist is deleted all the
-    same (S3 reports it as Deleted)."""
-    quiet, wanted = parse_delete(body)
-    deleted, failed, keys = [], [], []
-    for key, version in wanted:
-        if version is not None and version != "null":
-            failed.append((key, "NoSuchVersion", "The specified version does not exist."))
-        elif len(key.encode("utf-8")) > 1024:
-            failed.append((key, "KeyTooLongError", "Your key is too long."))
-        else:
-            keys.append(key)
-            deleted.append((key, version))
-    try:
-        garbage = await app.store.delete_objects(ctx.bucket, keys)
-    except meta.BucketMissing:
-        raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.bucket.name)
-    remove_garbage(app, garbage)
-    return Response.xml(delete_result_document(deleted, failed, quiet))
