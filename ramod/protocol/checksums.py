@@ -147,3 +147,47 @@ def _b64decode(value: str) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
 
+
+# -- combining CRCs --------------------------------------------------------------
+
+#: awscrt's CRC combination: crc(A + B) from crc(A), crc(B) and len(B), in O(log len(B))
+_COMBINE: dict[str, Callable[[int, int, int], int]] = {
+    "CRC32": _crt.combine_crc32,
+    "CRC32C": _crt.combine_crc32c,
+    "CRC64NVME": _crt.combine_crc64nvme,
+}
+
+#: the algorithms whose checksums of parts combine into the whole object's (FULL_OBJECT)
+COMBINABLE = tuple(_COMBINE)
+
+
+def combine_crc(algorithm: str, crc_a: int, crc_b: int, len_b: int) -> int:
+    """The CRC of ``A + B`` from ``crc(A)``, ``crc(B)`` and the length of ``B`` in bytes.
+
+    :raises ValueError: an algorithm that is not a CRC, or ``len_b`` outside 0 .. 2^64-1.
+    """
+    combine = _COMBINE.get(algorithm)
+    if combine is None:
+        raise ValueError(f"{algorithm} is not a CRC: its checksums do not combine")
+    if not 0 <= len_b < 1 << 64:
+        raise ValueError(f"length {len_b} is out of range")
+    return combine(crc_a, crc_b, len_b)
+
+
+def combine_crcs(algorithm: str, parts: Iterable[tuple[bytes, int]]) -> bytes:
+    """The CRC of the concatenated parts, as a big-endian digest (a FULL_OBJECT checksum).
+
+    :param parts: ``(digest, length)`` of each part in order, the digest big-endian
+        as S3 sends it (base64-decoded).  No parts gives the CRC of no data.
+    :raises ValueError: an algorithm that is not a CRC, or a digest of the wrong size.
+    """
+    if algorithm not in _COMBINE:
+        raise ValueError(f"{algorithm} is not a CRC: its checksums do not combine")
+    size = DIGEST_SIZES[algorithm]
+    whole = 0                                          # the CRC of no data
+    for digest, length in parts:
+        if len(digest) != size:
+            raise ValueError(f"a {algorithm} digest is {size} bytes, not {len(digest)}")
+        whole = combine_crc(algorithm, whole, int.from_bytes(digest, "big"), length)
+    return whole.to_bytes(size, "big")
+

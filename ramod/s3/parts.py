@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ramod.protocol import xml
-from ramod.protocol import checksums, crc_combine, errors
+from ramod.protocol import checksums, errors
 from ramod.s3.listing import url_encode
 
 __all__ = [
@@ -88,7 +88,7 @@ def parse_checksum_type(value: str | None, algorithm: str | None) -> str | None:
     checksum_type = text.upper()
     if checksum_type not in (COMPOSITE, FULL_OBJECT):
         raise errors.InvalidRequest("Value for x-amz-checksum-type header is invalid.")
-    if ((checksum_type == FULL_OBJECT and algorithm not in crc_combine.ALGORITHMS)
+    if ((checksum_type == FULL_OBJECT and algorithm not in checksums.COMBINABLE)
             or (checksum_type == COMPOSITE and algorithm == "CRC64NVME")):
         raise errors.InvalidRequest(f"The {checksum_type} checksum type cannot be used with the "
                                     f"{algorithm.lower()} checksum algorithm.")
@@ -307,7 +307,7 @@ def object_checksum(algorithm: str, checksum_type: str | None,
         return None
     if checksum_type == COMPOSITE:
         return checksums.composite_b64(algorithm, values)
-    whole = crc_combine.combine_all(
+    whole = checksums.combine_crcs(
         algorithm, [(base64.b64decode(value), part.size) for value, part in zip(values, parts)])
     return base64.b64encode(whole).decode("ascii")
 

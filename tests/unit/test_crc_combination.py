@@ -1,4 +1,4 @@
-"""Tests for ramod.protocol.crc_combine, checked against the CRCs of zlib and awscrt."""
+"""Tests for combining CRCs (ramod.protocol.checksums on awscrt), checked against the CRCs themselves."""
 
 import os
 import random
@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramod.protocol import checksums
-from ramod.protocol.crc_combine import ALGORITHMS, combine, combine_all
+from ramod.protocol.checksums import COMBINABLE as ALGORITHMS
+from ramod.protocol.checksums import combine_crc as combine
+from ramod.protocol.checksums import combine_crcs as combine_all
 
 GiB = 1024 ** 3
 
