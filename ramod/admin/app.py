@@ -2,31 +2,18 @@
 handlers share (store, blob removal, key generation, the S3 endpoint's address)."""
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from twisted.logger import Logger
 
-from ramod.admin import buckets, credentials, errors, fields, objects, presigned, uploads
+from ramod.admin import errors, fields
+from ramod.admin.openapi import openapi_document
 from ramod.admin.routes import route
+from ramoclient.limits import ADMIN_KEY_FILE
 
 log = Logger(namespace="ramod.admin")
-
-#: handler name (see ramod.admin.routes) -> async handler(api, request)
-HANDLERS = {
-    name: getattr(module, name)
-    for module, names in [
-        (buckets, ["get_stats", "list_buckets", "create_bucket", "get_bucket", "update_bucket",
-                   "delete_bucket"]),
-        (credentials, ["list_credentials", "create_credential", "get_credential",
-                       "update_credential", "delete_credential"]),
-        (objects, ["list_objects", "get_object", "delete_object", "delete_objects"]),
-        (uploads, ["list_uploads", "get_upload", "abort_upload"]),
-        (presigned, ["create_presigned_url", "list_presigned_urls", "get_presigned_url",
-                     "revoke_presigned_url"]),
-    ]
-    for name in names
-}
 
 
 @dataclass(frozen=True)
@@ -46,9 +33,11 @@ class AdminApp:
     """The management API over the server's stores."""
 
     def __init__(self, config, store, blobs, pools, clock, api_key: str, s3_url, generate_keys,
-                 remove_garbage):
+                 remove_garbage, version: str = "0.1.0"):
         self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
         self.clock = clock
+        #: the OpenAPI document as /openapi.json serves it
+        self.openapi_body = json.dumps(openapi_document(version), indent=2).encode()
         self._api_key = api_key.encode()
         self._s3_url = s3_url
         self.generate_keys = generate_keys
@@ -65,14 +54,15 @@ class AdminApp:
         if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self._api_key):
             error = errors.Unauthorized(
                 "Missing or wrong admin API key: send 'Authorization: Bearer <key>' (the key is "
-                "RAMO_ADMIN_API_KEY, or the one in <data-dir>/admin-api-key).")
+                f"RAMO_ADMIN_API_KEY, or the one in <data-dir>/{ADMIN_KEY_FILE}).")
             error.headers["WWW-Authenticate"] = 'Bearer realm="ramo"'
             raise error
 
     async def handle(self, method: str, raw_path: str, query: dict, body: bytes):
-        """(status, JSON-able body or None) for an authenticated request."""
+        """(status, JSON-able body, encoded JSON or None) for a request whose caller has
+        shown what ``routes.path_auth`` asks."""
         found = route(method, raw_path)
-        return await HANDLERS[found.handler](self, ApiRequest(method, found.params, query, body))
+        return await found.operation.handler(self, ApiRequest(method, found.params, query, body))
 
     # -- shared by handlers ---------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from ramod.admin import errors, fields, views
 from ramod.auth.presign import presign, signature_hash
-from ramod.auth.sigv4 import MAX_EXPIRES
 from ramod.metadata import errors as meta
+from ramoclient.limits import MAX_KEY_BYTES, MAX_PRESIGN_SECONDS
 
 METHODS = ("GET", "PUT", "HEAD", "DELETE")
 #: a signed query parameter making each link unique (S3 ignores unknown parameters)
@@ -18,13 +18,14 @@ async def create_presigned_url(api, req):
     bucket_name = body.string("bucket_name", required=True)
     key = body.string("object_key", required=True)
     method = body.string("method", default="GET")
-    expires = body.integer("expires_in", low=1, high=MAX_EXPIRES, default=3600)
+    expires = body.integer("expires_in", low=1, high=MAX_PRESIGN_SECONDS, default=3600)
     access_key = body.string("access_key")
     body.done()
     if method not in METHODS:
         raise errors.InvalidRequest(f"The field 'method' must be one of {', '.join(METHODS)}.")
-    if not key or len(key.encode("utf-8", "surrogatepass")) > 1024 or "\x00" in key:
-        raise errors.InvalidRequest("The field 'object_key' must be 1 to 1024 bytes of UTF-8.")
+    if not key or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES or "\x00" in key:
+        raise errors.InvalidRequest(
+            f"The field 'object_key' must be 1 to {MAX_KEY_BYTES} bytes of UTF-8.")
     bucket = await api.bucket(bucket_name)
     credential = await api.signing_credential(bucket, access_key)
     now = api.now().replace(microsecond=0)

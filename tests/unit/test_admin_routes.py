@@ -1,45 +1,55 @@
-"""Pure tests of the management API's routing (ramod.admin.routes), request reading
+"""Pure tests of the management API's routing (ramod.admin.routes over the table of
+ramod.admin.operations), request reading
 (ramod.admin.fields) and byte sizes for people (ramoclient.human)."""
 
 import base64
+import inspect
 import json
 
 import pytest
 
-from ramod.admin import errors, fields
+from ramod.admin import buckets, credentials, errors, fields, meta, objects, presigned, uploads
 from ramod.admin.fields import MAX_BODY, Body
-from ramod.admin.routes import Route, route
+from ramod.admin.operation import Auth
+from ramod.admin.operations import OPERATIONS
+from ramod.admin.routes import path_auth, route
 from ramoclient.human import human_bytes
 
 A = "/api/v1"
 
 # (method, raw path, handler, params)
 ROUTES = [
-    ("GET", "/stats", "get_stats", {}),
-    ("GET", "/credentials", "list_credentials", {}),
-    ("POST", "/credentials", "create_credential", {}),
-    ("GET", "/credentials/7", "get_credential", {"id": 7}),
-    ("PATCH", "/credentials/7", "update_credential", {"id": 7}),
-    ("DELETE", "/credentials/7", "delete_credential", {"id": 7}),
-    ("GET", "/buckets", "list_buckets", {}),
-    ("POST", "/buckets", "create_bucket", {}),
-    ("GET", "/buckets/bkt", "get_bucket", {"bucket": "bkt"}),
-    ("PATCH", "/buckets/bkt", "update_bucket", {"bucket": "bkt"}),
-    ("DELETE", "/buckets/bkt", "delete_bucket", {"bucket": "bkt"}),
-    ("GET", "/buckets/bkt/objects", "list_objects", {"bucket": "bkt"}),
-    ("POST", "/buckets/bkt/objects/delete", "delete_objects", {"bucket": "bkt"}),
-    ("GET", "/buckets/bkt/objects/k", "get_object", {"bucket": "bkt", "key": "k"}),
-    ("DELETE", "/buckets/bkt/objects/k", "delete_object", {"bucket": "bkt", "key": "k"}),
-    ("GET", "/buckets/bkt/multipart-uploads", "list_uploads", {"bucket": "bkt"}),
-    ("GET", "/buckets/bkt/multipart-uploads/u-1", "get_upload",
+    ("GET", "/stats", buckets.get_stats, {}),
+    ("GET", "/credentials", credentials.list_credentials, {}),
+    ("POST", "/credentials", credentials.create_credential, {}),
+    ("GET", "/credentials/7", credentials.get_credential, {"id": 7}),
+    ("PATCH", "/credentials/7", credentials.update_credential, {"id": 7}),
+    ("DELETE", "/credentials/7", credentials.delete_credential, {"id": 7}),
+    ("GET", "/buckets", buckets.list_buckets, {}),
+    ("POST", "/buckets", buckets.create_bucket, {}),
+    ("GET", "/buckets/bkt", buckets.get_bucket, {"bucket": "bkt"}),
+    ("PATCH", "/buckets/bkt", buckets.update_bucket, {"bucket": "bkt"}),
+    ("DELETE", "/buckets/bkt", buckets.delete_bucket, {"bucket": "bkt"}),
+    ("GET", "/buckets/bkt/objects", objects.list_objects, {"bucket": "bkt"}),
+    ("POST", "/buckets/bkt/objects/delete", objects.delete_objects, {"bucket": "bkt"}),
+    ("GET", "/buckets/bkt/objects/k", objects.get_object, {"bucket": "bkt", "key": "k"}),
+    ("DELETE", "/buckets/bkt/objects/k", objects.delete_object, {"bucket": "bkt", "key": "k"}),
+    ("GET", "/buckets/bkt/multipart-uploads", uploads.list_uploads, {"bucket": "bkt"}),
+    ("GET", "/buckets/bkt/multipart-uploads/u-1", uploads.get_upload,
      {"bucket": "bkt", "upload_id": "u-1"}),
-    ("DELETE", "/buckets/bkt/multipart-uploads/u-1", "abort_upload",
+    ("DELETE", "/buckets/bkt/multipart-uploads/u-1", uploads.abort_upload,
      {"bucket": "bkt", "upload_id": "u-1"}),
-    ("GET", "/presigned-urls", "list_presigned_urls", {}),
-    ("POST", "/presigned-urls", "create_presigned_url", {}),
-    ("GET", "/presigned-urls/12", "get_presigned_url", {"id": 12}),
-    ("DELETE", "/presigned-urls/12", "revoke_presigned_url", {"id": 12}),
+    ("GET", "/presigned-urls", presigned.list_presigned_urls, {}),
+    ("POST", "/presigned-urls", presigned.create_presigned_url, {}),
+    ("GET", "/presigned-urls/12", presigned.get_presigned_url, {"id": 12}),
+    ("DELETE", "/presigned-urls/12", presigned.revoke_presigned_url, {"id": 12}),
 ]
+
+
+def routed(method, path):
+    """(handler, path values) a request is routed to."""
+    found = route(method, path)
+    return found.operation.handler, found.params
 
 
 def raises(error_type, call, *args, **kwargs):
@@ -49,19 +59,48 @@ def raises(error_type, call, *args, **kwargs):
     return info.value
 
 
+# -- the operation table -------------------------------------------------------------------
+
+
+def test_table_declares_each_route_once():
+    """Every (method, path) has one operation; the table and ROUTES name the same handlers."""
+    keys = [(op.method, op.path) for op in OPERATIONS]
+    assert len(keys) == len(set(keys)) == len(ROUTES) + 1  # + GET /openapi.json
+    assert {op.handler for op in OPERATIONS} == {h for _, _, h, _ in ROUTES} | {meta.get_openapi}
+    assert all(inspect.iscoroutinefunction(op.handler) for op in OPERATIONS)
+
+
+def test_auth():
+    """Only /openapi.json is public; every API path, and every unknown one, needs the key."""
+    assert [op.path for op in OPERATIONS if op.auth is Auth.PUBLIC] == ["/openapi.json"]
+    assert path_auth("/openapi.json") is Auth.PUBLIC
+    for path in ("/openapi.json/", "/openapi%2Ejson", A + "/stats", A + "/nope", "/"):
+        assert path_auth(path) is Auth.ADMIN_KEY, path
+
+
+def test_openapi_route():
+    """GET and HEAD of /openapi.json reach its handler; another method is 405 Allow: GET; it
+    takes no trailing slash."""
+    assert routed("GET", "/openapi.json") == (meta.get_openapi, {})
+    assert routed("HEAD", "/openapi.json") == (meta.get_openapi, {})
+    error = raises(errors.MethodNotAllowed, route, "POST", "/openapi.json")
+    assert error.headers["Allow"] == "GET" and error.message == "POST is not allowed here; use GET."
+    raises(errors.NotFound, route, "GET", "/openapi.json/")
+
+
 # -- routes --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method, path, handler, params", ROUTES)
 def test_every_route(method, path, handler, params):
     """Each documented (method, path) reaches its handler with decoded path values."""
-    assert route(method, A + path) == Route(handler, params)
+    assert routed(method, A + path) == (handler, params)
 
 
 @pytest.mark.parametrize("method, path, handler, params", ROUTES)
 def test_trailing_slash(method, path, handler, params):
     """A trailing slash names the same route (except in a key, where it is part of it)."""
-    assert route(method, A + path + "/") == Route(
+    assert routed(method, A + path + "/") == (
         handler, {**params, **({"key": params["key"] + "/"} if "key" in params else {})})
 
 
@@ -82,20 +121,20 @@ def test_trailing_slash(method, path, handler, params):
 ])
 def test_object_keys(raw, key):
     """``{key}`` takes the rest of the path, percent-decoded, ``/`` raw or as %2F."""
-    assert route("GET", f"{A}/buckets/bkt/objects/{raw}") == Route(
-        "get_object", {"bucket": "bkt", "key": key})
+    assert routed("GET", f"{A}/buckets/bkt/objects/{raw}") == (
+        objects.get_object, {"bucket": "bkt", "key": key})
     assert route("DELETE", f"{A}/buckets/bkt/objects/{raw}").params["key"] == key
 
 
 def test_key_named_delete():
     """GET and DELETE of .../objects/delete are the object "delete"; POST is the batch."""
     path = f"{A}/buckets/bkt/objects/delete"
-    assert route("GET", path) == Route("get_object", {"bucket": "bkt", "key": "delete"})
-    assert route("DELETE", path) == Route("delete_object", {"bucket": "bkt", "key": "delete"})
-    assert route("POST", path) == Route("delete_objects", {"bucket": "bkt"})
-    assert route("POST", path + "/") == Route("delete_objects", {"bucket": "bkt"})
-    assert route("GET", f"{A}/buckets/bkt/objects/%64elete") == Route(
-        "get_object", {"bucket": "bkt", "key": "delete"})
+    assert routed("GET", path) == (objects.get_object, {"bucket": "bkt", "key": "delete"})
+    assert routed("DELETE", path) == (objects.delete_object, {"bucket": "bkt", "key": "delete"})
+    assert routed("POST", path) == (objects.delete_objects, {"bucket": "bkt"})
+    assert routed("POST", path + "/") == (objects.delete_objects, {"bucket": "bkt"})
+    assert routed("GET", f"{A}/buckets/bkt/objects/%64elete") == (
+        objects.get_object, {"bucket": "bkt", "key": "delete"})
 
 
 def test_post_to_an_object_key():

@@ -11,6 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ramod.admin.openapi import API_PREFIX, openapi_document, openapi_json
+from ramod.admin.operations import OPERATIONS
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "docs" / "management-api.md"
@@ -97,6 +98,18 @@ def test_operation_ids():
     ids = [op["operationId"] for _, _, op in ops]
     assert sorted(ids) == sorted(OPERATION_IDS)
     assert all(op.get("summary") for _, _, op in ops)
+
+
+def test_paths_come_from_the_operation_table():
+    """Each declared operation is the document's operation at its path and method, tagged
+    with one of the document's tags, and the document has no other."""
+    doc = openapi_document()
+    tags = {tag["name"] for tag in doc["tags"]}
+    for op in OPERATIONS:
+        described = doc["paths"][op.path][op.method.lower()]
+        assert described["operationId"] == op.operation_id
+        assert described["tags"] == [op.tag] and op.tag in tags, op.operation_id
+    assert len(operations(doc)) == len(OPERATIONS)
 
 
 def test_every_operation_documents_its_errors():
