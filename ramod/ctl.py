@@ -1,7 +1,7 @@
 """``ramoctl``: ramod's management API from the command line, for hosts without a desktop.
 
 Argument parsing, size and duration units, and the tables and field lists printed for
-people; every request goes through ``ramod.admin.client.AdminClient``.  Imports no
+people; every request goes through ``ramoclient.admin.AdminClient``.  Imports no
 Twisted, so it runs wherever the standard library does.
 """
 
@@ -13,7 +13,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ramod.admin.client import (
+from ramoclient.admin import (
     UNSET, AdminApiError, AdminClient, AdminConnectionError, iter_pages)
 
 DEFAULT_URL = "http://127.0.0.1:9001"

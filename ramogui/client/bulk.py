@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ramod.admin.client import MAX_DELETE_KEYS, AdminClient
+from ramoclient.admin import MAX_DELETE_KEYS, AdminClient
 
 
 MAX_ERRORS_KEPT = 50

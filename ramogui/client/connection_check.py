@@ -11,7 +11,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from ramod.admin.client import AdminApiError, AdminError, failure_reason
+from ramoclient.admin import AdminApiError, AdminError
+from ramoclient.endpoint import failure_reason
 from ramogui.client.errors import AccessRefused, ClientError, ConnectionFailed, S3Error
 
 

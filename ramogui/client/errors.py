@@ -3,7 +3,7 @@
 import http.client
 import ssl
 
-from ramod.admin.client import AdminApiError, AdminConnectionError
+from ramoclient.admin import AdminApiError, AdminConnectionError
 
 
 class ClientError(Exception):

@@ -1,8 +1,8 @@
 """A small S3 client for the app's data path: buckets, object bodies and multipart uploads.
 
-Standard library HTTP, SigV4 header signing with the same functions ramod checks signatures
-with, and the hardened XML parser of ``ramod.protocol.xml``.  Each call opens its own connection,
-so one ``S3Client`` serves every worker thread.  Bodies are sent in slices so that a transfer
+Standard library HTTP, SigV4 header signing from ``ramoclient.sigv4`` and the hardened XML
+reading of ``ramoclient.s3xml``.  Each call opens its own connection, so one ``S3Client``
+serves every worker thread.  Bodies are sent in slices so that a transfer
 reports progress and notices a cancel between two slices.
 
 Errors: ``ConnectionFailed`` (unreachable, TLS), ``AccessRefused`` (unknown or disabled key,
@@ -18,16 +18,13 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from ramod.admin.client import HttpEndpoint, failure_reason
-from ramod.auth.sigv4 import (ALGORITHM, SERVICE, TERMINAL, canonical_query,
-                              canonical_request, hmac_hex, signing_key, string_to_sign, uri_encode)
-from ramod.protocol.xml import build, children, find_text, parse_xml
-from ramod.protocol.errors import MalformedXML
+from ramoclient.endpoint import HttpEndpoint, failure_reason
+from ramoclient.s3xml import MalformedXML, build, children, find_text, parse_xml
+from ramoclient.sigv4 import EMPTY_SHA256, canonical_query, object_path, sign_headers
 from ramogui.client.errors import AccessRefused, Cancelled, ConnectionFailed, S3Error
 
 SEND_SLICE = 256 * 1024
 READ_SLICE = 1024 * 1024
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _REFUSED_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"}
 
 Progress = Callable[[int], None]          # called with the bytes moved since the last call
@@ -166,12 +163,8 @@ class S3Client:
 
     def _exchange(self, method, bucket, key, query, headers, body, on_progress, cancel):
         """Send a request; the connection and a successful response whose body is unread."""
-        path = "/"
-        if bucket:
-            path += uri_encode(bucket.encode())
-            if key is not None:
-                path += "/" + uri_encode(key.encode("utf-8"), keep_slash=True)
-        query_text = canonical_query([(name, _latin1(value)) for name, value in query])
+        path = object_path(bucket, key)
+        query_text = canonical_query(query)
         headers = self._signed_headers(method, path, query_text, headers, body)
         target = path + ("?" + query_text if query_text else "")
         conn = self._http.connection()
@@ -202,24 +195,17 @@ class S3Client:
 
     def _signed_headers(self, method: str, path: str, query: str, extra: dict,
                         body: bytes) -> dict:
-        now = datetime.datetime.now(datetime.timezone.utc)
-        amz_date, date = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
         payload = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-        headers = {"host": self._http.parts.netloc, "x-amz-date": amz_date,
-                   "x-amz-content-sha256": payload, **{k.lower(): v for k, v in extra.items()}}
-        signed = sorted(headers)
-        scope = f"{date}/{self.region}/{SERVICE}/{TERMINAL}"
-        canonical = canonical_request(method, path, query, headers, signed, payload)
-        signature = hmac_hex(signing_key(self._secret_key, date, self.region),
-                             string_to_sign(amz_date, scope, canonical))
-        headers["authorization"] = (f"{ALGORITHM} Credential={self.access_key}/{scope}, "
-                                    f"SignedHeaders={';'.join(signed)}, Signature={signature}")
+        headers = sign_headers(method, path, query, {"host": self._http.parts.netloc, **extra},
+                               payload, access_key=self.access_key, secret_key=self._secret_key,
+                               region=self.region,
+                               now=datetime.datetime.now(datetime.timezone.utc))
         headers["content-length"] = str(len(body))
         return headers
 
     def _xml(self, response: "Response"):
         try:
-            return parse_xml(response.body, max_size=16 << 20)
+            return parse_xml(response.body)
         except MalformedXML as exc:
             raise S3Error(response.status, "InvalidResponse",
                           f"The S3 endpoint answered with a document that is not S3 XML: {exc}"
@@ -310,8 +296,3 @@ def _object_head(headers: dict) -> ObjectHead:
 
 def _md5_base64(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
-
-
-def _latin1(text: str) -> str:
-    """A query value as the latin-1 view of its UTF-8 bytes (how ramod.auth.sigv4 reads it)."""
-    return text.encode("utf-8").decode("latin-1")

@@ -2,7 +2,7 @@
 
 import ssl
 
-from ramod.admin.client import AdminClient
+from ramoclient.admin import AdminClient
 from ramogui.client.errors import ClientError
 from ramogui.client.profiles import Profile, Secrets
 from ramogui.client.s3 import S3Client

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ramod.admin.client import AdminClient
+from ramoclient.admin import AdminClient
 from ramogui.client.errors import Cancelled, ClientError, describe
 from ramogui.client.s3 import S3Client
 

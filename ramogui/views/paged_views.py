@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QSplitter,
                                QToolBar, QToolButton, QVBoxLayout, QWidget)
 
-from ramod.admin.client import AdminApiError
+from ramoclient.admin import AdminApiError
 from ramogui.client.errors import describe
 from ramogui.client.session import Session
 from ramogui.views.common import ErrorBanner, filter_edit, make_action, sorted_table

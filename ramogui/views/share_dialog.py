@@ -7,6 +7,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
+from ramoclient.limits import MAX_PRESIGN_SECONDS
 from ramogui.client.errors import describe
 from ramogui.client.session import Session
 from ramogui.views.common import ErrorBanner, local_time, make_button
@@ -14,7 +15,6 @@ from ramogui.workers.runner import CallJob, Runner
 
 UNITS = (("minutes", 60), ("hours", 3600), ("days", 86400))
 MIN_EXPIRY = 60                    # one minute
-MAX_EXPIRY = 7 * 86400             # what S3 allows a SigV4 presigned URL: 604800 s
 LIMITS_TEXT = "A link can last from 1 minute to 7 days."
 
 
@@ -104,7 +104,7 @@ class ShareDialog(QDialog):
     def expires_in(self) -> int | None:
         """The chosen expiry in seconds, or ``None`` when it is out of bounds."""
         seconds = self._seconds()
-        return seconds if MIN_EXPIRY <= seconds <= MAX_EXPIRY else None
+        return seconds if MIN_EXPIRY <= seconds <= MAX_PRESIGN_SECONDS else None
 
     def create(self) -> None:
         """Ask the server for a link with the chosen expiry."""
@@ -159,7 +159,7 @@ class ShareDialog(QDialog):
         self.create_button.setEnabled(self.expires_in() is not None and self._job is None)
         if seconds < MIN_EXPIRY:
             self._banner.show_error(f"The link must last at least 1 minute. {LIMITS_TEXT}")
-        elif seconds > MAX_EXPIRY:
+        elif seconds > MAX_PRESIGN_SECONDS:
             self._banner.show_error(f"The link can last at most 7 days. {LIMITS_TEXT}")
         else:
             self._banner.clear_error()

@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox
 from ramod_process import ROOT_ACCESS_KEY, no_retry_client, unique_bucket_name
 
-from ramod.admin.client import AdminApiError
+from ramoclient.admin import AdminApiError
 from ramogui.views.keys_view import ROOT_PROTECTED, KeysView
 
 OK = QDialogButtonBox.StandardButton.Ok

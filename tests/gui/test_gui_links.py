@@ -9,10 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QToolButton
 
+from ramoclient.limits import MAX_PRESIGN_SECONDS
 from ramogui.models.links_model import LinksModel
 from ramogui.views.common import parse_time
 from ramogui.views.links_view import LinksView
-from ramogui.views.share_dialog import MAX_EXPIRY, ShareDialog
+from ramogui.views.share_dialog import ShareDialog
 
 BODY = b"shared bytes \x00\xff" * 1000
 
@@ -141,8 +142,8 @@ def test_links_filter_by_bucket(qtbot, runner, session, s3, bucket):
 
 
 @pytest.mark.parametrize("amount, unit, seconds", [
-    (0, "minutes", None), (1, "minutes", 60), (7, "days", MAX_EXPIRY),
-    (168, "hours", MAX_EXPIRY), (10080, "minutes", MAX_EXPIRY), (8, "days", None),
+    (0, "minutes", None), (1, "minutes", 60), (7, "days", MAX_PRESIGN_SECONDS),
+    (168, "hours", MAX_PRESIGN_SECONDS), (10080, "minutes", MAX_PRESIGN_SECONDS), (8, "days", None),
     (169, "hours", None), (10081, "minutes", None)])
 def test_share_expiry_limits(qtbot, runner, session, amount, unit, seconds):
     """1 minute to 7 days: outside that Create is disabled and the dialog says why."""

@@ -4,7 +4,7 @@ each answer — replace, skip existing, cancel — against a real ramod, boto3 t
 import threading
 
 import pytest
-from ramod.admin.client import AdminClient
+from ramoclient.admin import AdminClient
 from ramogui.client.conflicts import existing_keys
 from ramogui.client.errors import Cancelled
 from ramogui.views.browser_view import BrowserView

@@ -18,7 +18,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from ramod.admin.client import AdminApiError, AdminClient, AdminConnectionError
+from ramoclient.admin import AdminApiError, AdminClient, AdminConnectionError
 from ramod_process import REPO_ROOT, unique_bucket_name
 
 

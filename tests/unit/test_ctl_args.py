@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ramod import ctl
-from ramod.admin.client import UNSET
+from ramoclient.admin import UNSET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

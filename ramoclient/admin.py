@@ -1,8 +1,9 @@
 """A synchronous client for ramod's management API (docs/management-api.md).
 
 Standard library only (no Twisted, no Qt), so ``ramoctl`` and the desktop app's worker
-threads can both use it.  Every call opens its own connection and the client keeps no
-state between calls, so one ``AdminClient`` may be shared between threads.
+threads can both use it.  Every call opens its own connection (:mod:`ramoclient.endpoint`)
+and the client keeps no state between calls, so one ``AdminClient`` may be shared between
+threads.
 
 Each operation returns the decoded JSON body (``None`` for a 204).  A refusal by the
 server raises ``AdminApiError`` with the error code of its JSON body; a server that
@@ -11,10 +12,10 @@ cannot be reached raises ``AdminConnectionError``.
 
 import http.client
 import json
-import socket
-import ssl
 from typing import Any, Callable, Iterator
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
+
+from ramoclient.endpoint import HttpEndpoint, failure_reason
 
 API_PREFIX = "/api/v1"
 MAX_DELETE_KEYS = 1000
@@ -272,33 +273,6 @@ class AdminClient:
             conn.close()
 
 
-class HttpEndpoint:
-    """A checked ``http(s)://host[:port][/path]`` URL and fresh connections to it.
-
-    :raises ValueError: not an http(s) URL, or a bad port.
-    """
-
-    def __init__(self, url: str, timeout: float, *, verify: bool = True,
-                 cafile: str | None = None):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
-        try:
-            parts.port
-        except ValueError:
-            raise ValueError(f"bad port in URL: {url!r}") from None
-        self.parts, self.timeout = parts, timeout
-        self.ssl_context = _ssl_context(verify, cafile) if parts.scheme == "https" else None
-
-    def connection(self) -> http.client.HTTPConnection:
-        """A new, not yet connected, connection."""
-        host, port = self.parts.hostname, self.parts.port
-        if self.ssl_context is not None:
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                               context=self.ssl_context)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
-
-
 def iter_pages(list_page: Callable[..., dict], *args, **params) -> Iterator[dict]:
     """Call ``list_page(*args, cursor=..., **params)`` until ``next_cursor`` is null.
 
@@ -335,14 +309,6 @@ def _query_value(value) -> str:
     return str(value)
 
 
-def _ssl_context(verify: bool, cafile: str | None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=cafile)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def _api_error(status: int, reason: str, data: bytes) -> AdminApiError:
     """The error a non-2xx answer stands for; a body that is not our JSON still gives one."""
     try:
@@ -363,24 +329,3 @@ def _preview(data: bytes) -> str:
     if len(text) > _ERROR_BODY_PREVIEW:
         text = text[:_ERROR_BODY_PREVIEW] + "…"
     return text
-
-
-def failure_reason(exc: BaseException, timeout: float) -> str:
-    """A short reason for a failed connection, e.g. ``connection refused``."""
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, TimeoutError):
-        return f"timed out after {timeout:g}s" if timeout else "timed out"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve host name ({exc.strerror})"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate not trusted ({exc.verify_message})"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS error ({exc.reason or exc})"
-    if isinstance(exc, ConnectionResetError):
-        return "connection reset by the server"
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(exc, http.client.HTTPException):
-        return f"bad HTTP answer ({type(exc).__name__}: {exc})"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
