@@ -1,8 +1,13 @@
-"""RamoService: owns the thread pools, the stores, the blob sweeper and the S3 listener.
+"""RamoService: the server as a tree of services.
+
+Children, each a ``twisted.application.service.Service``: the thread pools
+(``ramod.threads.Pools``), the garbage sweeper (a ``TimerService``), the access log,
+and the management API and S3 listeners (``ramod.listener.Listener``).
 
 Start-up order: pools -> data directory -> schema migration -> crash recovery of
-staged uploads -> root credentials -> listener (then the port file and the
-"how to connect" banner).  Stopping closes the listener first, then the pools.
+staged uploads -> root credentials -> access log -> listeners (then the port files and
+the "how to connect" banner).  Stopping goes the other way, one step after the other:
+listeners, requests in flight (drained), sweeper, access log, pools, database.
 """
 
 import os
@@ -13,7 +18,7 @@ from datetime import datetime, timezone
 
 from twisted.application import service
 from twisted.application.internet import TimerService
-from twisted.internet import defer, endpoints, task
+from twisted.internet import defer, task
 from twisted.logger import Logger
 
 from ramoclient.limits import ADMIN_KEY_FILE
@@ -21,10 +26,11 @@ from ramod.admin.app import AdminApp
 from ramod.admin.site import make_admin_site
 from ramod.http.access_log import AccessLog
 from ramod.http.site import make_site
+from ramod.listener import Listener
 from ramod.metadata.db import open_database
 from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
-from ramod.s3.objects import remove_garbage
+from ramod.storage.garbage import remove_garbage
 from ramod.storage.filesystem import BlobStore
 from ramod.threads import Pools
 
@@ -82,21 +88,32 @@ class RamoService(service.MultiService):
         self.reactor = reactor
         self.pools = Pools(reactor, db_threads=1 if config.is_sqlite else 8,
                            io_threads=config.io_threads)
+        self.pools.setServiceParent(self)
+        self.sweeper = TimerService(
+            GARBAGE_SWEEP_SECONDS, lambda: defer.Deferred.fromCoroutine(self.sweep_garbage()))
+        self.sweeper.setName("sweeper")
+        self.sweeper.setServiceParent(self)
         self.blobs = BlobStore(config.data_dir)
         self.db = None
         self.store = None
         self.app = None
-        self.port = None
-        self.admin_port = None
         self.site = None
         self.access_log = None
+        self.s3_listener: Listener | None = None
+        self.admin_listener: Listener | None = None
         self.ready = defer.Deferred()
-        TimerService(GARBAGE_SWEEP_SECONDS,
-                     lambda: defer.Deferred.fromCoroutine(self.sweep_garbage())).setServiceParent(self)
+
+    @property
+    def port(self):
+        """The S3 listening port (None before it is bound and after it is closed)."""
+        return self.s3_listener.port if self.s3_listener is not None else None
+
+    @property
+    def admin_port(self):
+        return self.admin_listener.port if self.admin_listener is not None else None
 
     def startService(self):
         super().startService()
-        self.pools.start()
         d = defer.Deferred.fromCoroutine(self._start())
         d.addErrback(self._failed_to_start)
 
@@ -123,26 +140,31 @@ class RamoService(service.MultiService):
                                                      generate_keys)
         self.app = S3App(cfg, self.store, self.blobs, self.pools, self.reactor)
         self.access_log = AccessLog(cfg.access_log, self.reactor)
-        self.access_log.start()
+        self.access_log.setServiceParent(self)          # a running parent starts it now
         admin_key, admin_created = None, False
         if cfg.admin_listen is not None:
             admin_key, admin_created = await self.pools.run_io(load_admin_key, cfg)
             admin = AdminApp(cfg, self.store, self.blobs, self.pools, self.reactor, admin_key,
                              self.s3_url, generate_keys, lambda ids: remove_garbage(self.app, ids))
-            endpoint = endpoints.serverFromString(self.reactor, cfg.admin_listen)
-            self.admin_port = await endpoint.listen(make_admin_site(admin))
+            self.admin_listener = self._listener(cfg.admin_listen, make_admin_site(admin),
+                                                 "admin-listener")
+            admin_port = await self.admin_listener.listen()
             if cfg.admin_port_file:
-                _write_port_file(cfg.admin_port_file, self.admin_port.getHost().port)
-        endpoint = endpoints.serverFromString(self.reactor, cfg.listen)
+                _write_port_file(cfg.admin_port_file, admin_port.getHost().port)
         self.site = make_site(self.app, self.access_log)
-        self.port = await endpoint.listen(self.site)
-        bound = self.port.getHost().port
+        self.s3_listener = self._listener(cfg.listen, self.site, "s3-listener")
+        bound = (await self.s3_listener.listen()).getHost().port
         if cfg.port_file:
             _write_port_file(cfg.port_file, bound)
         self._banner(root, created, bound)
         if self.admin_port is not None:
             self._admin_banner(admin_key, admin_created)
         self.ready.callback(bound)
+
+    def _listener(self, description: str, factory, name: str) -> Listener:
+        listener = Listener(self.reactor, description, factory, name)
+        listener.setServiceParent(self)
+        return listener
 
     def s3_url(self) -> str:
         """The S3 listener's base URL (127.0.0.1 for a wildcard address)."""
@@ -220,20 +242,20 @@ class RamoService(service.MultiService):
             log.warn("stopping with {n} requests still in flight", n=len(site.in_flight))
 
     def stopService(self):
-        """Stop accepting, let requests in flight finish (up to DRAIN_SECONDS), then stop."""
-        d = defer.maybeDeferred(super().stopService)
-        if self.admin_port is not None:
-            d.addCallback(lambda _: self.admin_port.stopListening())
-        if self.port is not None:
-            d.addCallback(lambda _: self.port.stopListening())
-            d.addCallback(lambda _: defer.Deferred.fromCoroutine(self._drain()))
+        """Stop accepting, let requests in flight finish (up to DRAIN_SECONDS), then stop
+        the rest, each child after the one before it has stopped."""
+        service.Service.stopService(self)
+        return defer.Deferred.fromCoroutine(self._stop())
 
-        def stop_pools(_):
-            if self.access_log is not None:
-                self.access_log.stop()
-            self.pools.stop()
-            self.blobs.unlock()
-            if self.db is not None:
-                self.db.close()
-        d.addCallback(stop_pools)
-        return d
+    async def _stop(self) -> None:
+        for listener in (self.admin_listener, self.s3_listener):
+            if listener is not None and listener.running:
+                await defer.maybeDeferred(listener.stopService)
+        if self.site is not None:
+            await self._drain()
+        for child in (self.sweeper, self.access_log, self.pools):
+            if child is not None and child.running:
+                await defer.maybeDeferred(child.stopService)
+        self.blobs.unlock()
+        if self.db is not None:
+            self.db.close()

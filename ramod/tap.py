@@ -36,7 +36,7 @@ class Options(usage.Options):
 
 def makeService(options, reactor=None):
     """Build the service tree for ``twistd ramod``."""
-    from ramod.memory import tune_allocator
+    from ramod.glibc_malloc import tune_allocator
     from ramod.service import RamoService
 
     tune_allocator()

@@ -1,6 +1,6 @@
 """JSON shapes of the management API, built from the metadata store's records."""
 
-from ramod.auth.sigv4 import iso8601
+from ramod.protocol.dates import iso8601_seconds
 from ramoclient.human import human_bytes
 
 
@@ -13,7 +13,7 @@ def _text(value: str) -> str:
 
 
 def time(moment) -> str | None:
-    return None if moment is None else iso8601(moment)
+    return None if moment is None else iso8601_seconds(moment)
 
 
 def sized(name: str, size: int | None) -> dict:

@@ -23,12 +23,12 @@ from ramod.auth.sigv4 import (
     ParsedAuth,
     VerifiedAuth,
     check_skew,
-    iso8601,
     parse_query,
     request_time,
     to_bytes,
     utc,
 )
+from ramod.protocol.dates import iso8601_seconds
 from ramod.protocol.errors import AccessDenied, InvalidArgument, SignatureDoesNotMatch
 
 #: query parameters that are part of the signed resource (botocore's list plus newer ones)
@@ -135,9 +135,9 @@ class SigV2Auth(ParsedAuth):
             raw, moment = request_time(self.request.headers)
             check_skew(raw, moment, now, max_skew)
         elif now.timestamp() > self.expires:
-            raise AccessDenied("Request has expired", Expires=iso8601(
+            raise AccessDenied("Request has expired", Expires=iso8601_seconds(
                 datetime.datetime.fromtimestamp(self.expires, datetime.timezone.utc)),
-                ServerTime=iso8601(now))
+                ServerTime=iso8601_seconds(now))
         provided = self.signature.encode("utf-8", "replace")
         candidates = self.candidates()
         matched = False

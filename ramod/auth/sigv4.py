@@ -138,11 +138,6 @@ def utc(moment: datetime.datetime) -> datetime.datetime:
     return moment.astimezone(datetime.timezone.utc)
 
 
-def iso8601(moment: datetime.datetime) -> str:
-    """``2013-05-24T00:00:00Z``, the form S3 error documents use."""
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_amz_date(value: str) -> datetime.datetime | None:
     """Parse ``20130524T000000Z``; ``None`` if it is not exactly that form or before 1970."""
     moment = dates.parse_amz_date(value)
@@ -192,7 +187,7 @@ def check_skew(raw: str, moment: datetime.datetime, now: datetime.datetime, max_
     if abs((now - moment).total_seconds()) > max_skew:
         raise RequestTimeTooSkewed(
             "The difference between the request time and the current time is too large.",
-            RequestTime=raw, ServerTime=iso8601(now),
+            RequestTime=raw, ServerTime=dates.iso8601_seconds(now),
             MaxAllowedSkewMilliseconds=str(max_skew * 1000))
 
 
@@ -437,13 +432,13 @@ class SigV4Auth(ParsedAuth):
 def _check_presigned_time(signed_at: datetime.datetime, expires: int,
                           now: datetime.datetime, max_skew: int) -> None:
     if (signed_at - now).total_seconds() > max_skew:
-        raise AccessDenied("Request is not valid yet", ServerTime=iso8601(now),
-                           RequestTime=iso8601(signed_at))
+        raise AccessDenied("Request is not valid yet", ServerTime=dates.iso8601_seconds(now),
+                           RequestTime=dates.iso8601_seconds(signed_at))
     if now > signed_at + datetime.timedelta(seconds=expires):
         raise AccessDenied("Request has expired", **{
             "X-Amz-Expires": str(expires),
-            "Expires": iso8601(signed_at + datetime.timedelta(seconds=expires)),
-            "ServerTime": iso8601(now)})
+            "Expires": dates.iso8601_seconds(signed_at + datetime.timedelta(seconds=expires)),
+            "ServerTime": dates.iso8601_seconds(now)})
 
 
 def parse_header_auth(req: SignedRequest, region: str) -> SigV4Auth:

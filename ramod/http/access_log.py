@@ -8,15 +8,18 @@ twistd log instead, ``off`` drops them.
 
 import time
 
+from twisted.application import service
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 _twistd_log = Logger(namespace="ramod.access")
 
 
-class AccessLog:
-    """Formats and writes access lines; ``start``/``stop`` manage the flushing timer."""
+class AccessLog(service.Service):
+    """Formats and writes access lines; as a service it opens the file and runs the
+    flushing timer while it runs."""
 
+    name = "access-log"
     FLUSH_SECONDS = 1.0
 
     def __init__(self, target: str, clock=None):
@@ -27,7 +30,8 @@ class AccessLog:
         self._stamp_second = None
         self._stamp = ""
 
-    def start(self) -> None:
+    def startService(self) -> None:
+        super().startService()
         if self._target not in ("-", "off"):
             self._file = open(self._target, "a", encoding="utf-8", buffering=1 << 16)
             self._flusher = LoopingCall(self._file.flush)
@@ -35,7 +39,8 @@ class AccessLog:
                 self._flusher.clock = self._clock
             self._flusher.start(self.FLUSH_SECONDS, now=False)
 
-    def stop(self) -> None:
+    def stopService(self) -> None:
+        super().stopService()
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
         if self._file is not None:

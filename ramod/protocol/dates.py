@@ -77,13 +77,22 @@ def parse_http_date(value: str | None) -> datetime | None:
     return _build(int(year), month, int(day), int(hour), int(minute), int(second))
 
 
-def iso8601(dt: datetime) -> str:
+def iso8601_millis(dt: datetime) -> str:
     """Format ``dt`` the way S3 XML does, in milliseconds: ``2009-10-12T17:50:30.000Z``.
 
     :param dt: the moment to format; naive values are taken to be UTC.
     """
     dt = _utc(dt)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+
+
+def iso8601_seconds(dt: datetime) -> str:
+    """Format ``dt`` in whole seconds, ``2013-05-24T00:00:00Z``: the form of S3 error
+    documents' times (``ServerTime``, ``Expires``) and of the management API.
+
+    :param dt: the moment to format; naive values are taken to be UTC.
+    """
+    return _utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_amz_date(value: str | None) -> datetime | None:

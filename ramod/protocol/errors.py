@@ -48,6 +48,8 @@ InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument.")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 or checksum you specified is not valid.")
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request.")
+InvalidStorageClass = _error("InvalidStorageClass", 400,
+                             "The storage class you specified is not valid.")
 InvalidLocationConstraint = _error(
     "InvalidLocationConstraint", 400, "The specified location constraint is not valid.")
 IllegalLocationConstraintException = _error(

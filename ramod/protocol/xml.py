@@ -22,11 +22,11 @@ from typing import Any
 
 from lxml import etree
 
-from ramod.protocol.dates import iso8601
+from ramod.protocol.dates import iso8601_millis
 from ramod.protocol.errors import MalformedXML
 
 __all__ = [
-    "S3_NS", "build", "children", "element", "error_document", "find_text", "iso8601",
+    "S3_NS", "build", "children", "element", "error_document", "find_text", "iso8601_millis",
     "list_buckets_document", "localname", "location_constraint_document",
     "parse_create_bucket_configuration", "parse_xml", "to_bytes",
 ]
@@ -123,7 +123,7 @@ def _text(value: "str | int | bool | datetime") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return iso8601(value)
+        return iso8601_millis(value)
     # lxml refuses control characters (and lone surrogates); S3 clients that may
     # meet such keys ask for EncodingType=url, which callers must apply first.
     return _NOT_XML.sub("\ufffd", str(value))

@@ -207,6 +207,16 @@ def test_metadata_too_large(s3, bucket):
     assert error_of(excinfo)[1] == 404
 
 
+def test_unknown_storage_class(s3, bucket):
+    """A storage class S3 does not have is 400 InvalidStorageClass, before the body is stored."""
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_object(Bucket=bucket, Key="cold", Body=b"x", StorageClass="FROZEN")
+    assert error_of(excinfo) == ("InvalidStorageClass", 400)
+    with pytest.raises(ClientError) as excinfo:
+        s3.head_object(Bucket=bucket, Key="cold")
+    assert error_of(excinfo)[1] == 404
+
+
 def test_content_headers(s3, bucket):
     """Content-Type/Encoding/Disposition/Language, Cache-Control and Expires are kept."""
     expires = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ramod.protocol.dates import http_date, iso8601, parse_amz_date, parse_http_date
+from ramod.protocol.dates import http_date, iso8601_millis, parse_amz_date, parse_http_date
 
 UTC = timezone.utc
 NOV_6 = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
@@ -64,8 +64,8 @@ def test_rfc850_two_digit_year_recent():
      "2009-10-12T17:50:30.000Z"),
 ])
 def test_iso8601(dt, expected):
-    """iso8601 writes S3's millisecond UTC form, truncating microseconds."""
-    assert iso8601(dt) == expected
+    """iso8601_millis writes S3's millisecond UTC form, truncating microseconds."""
+    assert iso8601_millis(dt) == expected
 
 
 @pytest.mark.parametrize("value, expected", [

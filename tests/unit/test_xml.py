@@ -8,7 +8,7 @@ import pytest
 
 from ramod.protocol import xml
 from ramod.protocol.xml import (
-    S3_NS, build, children, element, error_document, find_text, iso8601,
+    S3_NS, build, children, element, error_document, find_text, iso8601_millis,
     list_buckets_document, localname, location_constraint_document,
     parse_create_bucket_configuration, parse_xml, to_bytes,
 )
@@ -311,5 +311,5 @@ def test_parse_create_bucket_configuration_malformed(body):
 
 
 def test_iso8601_reexported():
-    """xml.iso8601 is the dates helper, in S3's millisecond form."""
-    assert iso8601(CREATED) == "2009-10-12T17:50:30.123Z"
+    """xml.iso8601_millis is the dates helper, in S3's millisecond form."""
+    assert iso8601_millis(CREATED) == "2009-10-12T17:50:30.123Z"

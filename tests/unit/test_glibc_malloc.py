@@ -4,7 +4,7 @@ import ctypes.util
 
 import pytest
 
-from ramod.memory import tune_allocator
+from ramod.glibc_malloc import tune_allocator
 
 
 @pytest.mark.skipif(ctypes.util.find_library("c") is None, reason="no C library found")
