@@ -9,7 +9,8 @@ from twisted.web import resource, server
 
 from ramod.admin import errors
 from ramod.admin.fields import MAX_BODY
-from ramod.admin.openapi import openapi_document
+from ramod.admin.operation import Auth
+from ramod.admin.routes import path_auth
 from ramod.http.plain_channel import PlainHttpChannel
 
 log = Logger(namespace="ramod.admin")
@@ -18,10 +19,9 @@ log = Logger(namespace="ramod.admin")
 class AdminResource(resource.Resource):
     isLeaf = True
 
-    def __init__(self, app, version: str = "0.1.0"):
+    def __init__(self, app):
         super().__init__()
         self._app = app
-        self._openapi = json.dumps(openapi_document(version), indent=2).encode()
 
     def render(self, request):
         d = Deferred.fromCoroutine(self._dispatch(request))
@@ -31,12 +31,9 @@ class AdminResource(resource.Resource):
     async def _dispatch(self, request) -> None:
         method = request.method.decode("latin-1")
         raw_path, _, raw_query = request.uri.decode("latin-1").partition("?")
-        if raw_path == "/openapi.json":
-            if method not in ("GET", "HEAD"):
-                error = errors.MethodNotAllowed(f"{method} is not allowed here; use GET.")
-                error.headers["Allow"] = "GET"
-                raise error
-            _write(request, 200, self._openapi)
+        if path_auth(raw_path) is Auth.PUBLIC:  # /openapi.json: no key, query or body
+            status, answer = await self._app.handle(method, raw_path, {}, b"")
+            _write(request, status, _encode(answer))
             return
         self._app.check_key(request.getHeader(b"authorization"))
         length = request.getHeader(b"content-length")
@@ -48,7 +45,14 @@ class AdminResource(resource.Resource):
             raise errors.InvalidRequest("The query string is not percent-encoded UTF-8.")
         body = request.content.read(MAX_BODY + 1) if request.content is not None else b""
         status, answer = await self._app.handle(method, raw_path, query, body)
-        _write(request, status, None if answer is None else json.dumps(answer).encode())
+        _write(request, status, _encode(answer))
+
+
+def _encode(answer) -> bytes | None:
+    """A handler's answer as a response body (bytes are JSON encoded already)."""
+    if answer is None or isinstance(answer, bytes):
+        return answer
+    return json.dumps(answer).encode()
 
 
 def _write(request, status: int, body: bytes | None, headers: dict | None = None) -> None:
