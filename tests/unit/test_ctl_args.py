@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ramod import ctl
 from ramoclient.admin import UNSET
+from ramod import ctl
+from ramod.ctl import args as ctl_args
+from ramod.ctl import commands, connection, render
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,20 +41,20 @@ BAD_SIZES = ["", "abc", "GB", "-1", "1e3", "1.5.2G", "10 XB", "1 0", "5 bytes", 
 @pytest.mark.parametrize("text, expected", SIZES)
 def test_parse_size(text, expected):
     """Decimal units are powers of 1000; binary and bare K/M/G/T ones powers of 1024."""
-    assert ctl.parse_size(text) == expected
+    assert ctl_args.parse_size(text) == expected
 
 
 @pytest.mark.parametrize("text", BAD_SIZES)
 def test_parse_size_refuses(text):
     """Anything but a non-negative number with a known unit is a usage error."""
     with pytest.raises(argparse.ArgumentTypeError):
-        ctl.parse_size(text)
+        ctl_args.parse_size(text)
 
 
 @pytest.mark.parametrize("text", ["none", "None", "unlimited"])
 def test_parse_quota_none(text):
     """``none`` and ``unlimited`` remove a quota."""
-    assert ctl.parse_quota(text) is None
+    assert ctl_args.parse_quota(text) is None
 
 
 DURATIONS = [("90", 90), ("15m", 900), ("2h", 7200), ("7d", 604800), ("1h30m", 5400),
@@ -62,28 +64,28 @@ DURATIONS = [("90", 90), ("15m", 900), ("2h", 7200), ("7d", 604800), ("1h30m", 5
 @pytest.mark.parametrize("text, expected", DURATIONS)
 def test_parse_duration(text, expected):
     """Bare seconds, or numbers followed by s/m/h/d/w, summed."""
-    assert ctl.parse_duration(text) == expected
+    assert ctl_args.parse_duration(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "0", "0s", "m", "1.5h", "-5", "15 m", "2y", "h2"])
 def test_parse_duration_refuses(text):
     """Zero, fractions, signs and unknown units are usage errors."""
     with pytest.raises(argparse.ArgumentTypeError):
-        ctl.parse_duration(text)
+        ctl_args.parse_duration(text)
 
 
 def test_parse_expires_caps_at_seven_days():
     """A presigned URL may live 7 days but not one second more."""
-    assert ctl.parse_expires("7d") == 604800
+    assert ctl_args.parse_expires("7d") == 604800
     with pytest.raises(argparse.ArgumentTypeError):
-        ctl.parse_expires("604801")
+        ctl_args.parse_expires("604801")
 
 
 @pytest.mark.parametrize("text, expected", [("10", 10), ("2.5", 2.5), ("none", None),
                                             ("Unlimited", None), ("1000000", 1000000)])
 def test_parse_rate_limit(text, expected):
     """Rates are positive numbers (whole ones stay ints) or ``none``."""
-    value = ctl.parse_rate_limit(text)
+    value = ctl_args.parse_rate_limit(text)
     assert value == expected and type(value) is type(expected)
 
 
@@ -91,7 +93,7 @@ def test_parse_rate_limit(text, expected):
 def test_parse_rate_limit_refuses(text):
     """Zero, negatives and non-numbers are usage errors."""
     with pytest.raises(argparse.ArgumentTypeError):
-        ctl.parse_rate_limit(text)
+        ctl_args.parse_rate_limit(text)
 
 
 @pytest.mark.parametrize("text, ok", [("1", True), ("1000", True), ("0", False),
@@ -99,16 +101,16 @@ def test_parse_rate_limit_refuses(text):
 def test_parse_limit(text, ok):
     """Page sizes are 1..1000, as the API allows."""
     if ok:
-        assert ctl.parse_limit(text) == int(text)
+        assert ctl_args.parse_limit(text) == int(text)
     else:
         with pytest.raises(argparse.ArgumentTypeError):
-            ctl.parse_limit(text)
+            ctl_args.parse_limit(text)
 
 
 # -- argument parsing --------------------------------------------------------
 
 def parse(*argv):
-    return ctl.parse_args(list(argv))
+    return ctl_args.parse_args(list(argv))
 
 
 def test_common_options_before_or_after_the_command():
@@ -117,7 +119,7 @@ def test_common_options_before_or_after_the_command():
     after = parse("keys", "list", "--json", "--url", "http://h:1")
     for args in (before, after):
         assert args.json is True and args.url == "http://h:1"
-        assert args.handler is ctl.cmd_keys_list
+        assert args.handler is commands.cmd_keys_list
 
 
 def test_common_options_absent_take_defaults():
@@ -144,7 +146,7 @@ def test_keys_create_arguments():
 def test_key_updates_send_only_what_changes(argv, changes):
     """Each key subcommand changes exactly one field of credential 3."""
     args = parse(*argv)
-    assert args.handler is ctl.cmd_keys_update and args.id == 3
+    assert args.handler is commands.cmd_keys_update and args.id == 3
     assert args.changes(args) == changes
 
 
@@ -178,7 +180,7 @@ def test_objects_delete_takes_several_keys():
 ])
 def test_usage_errors_exit_2(argv, capsys):
     """A bad command line exits with status 2 and says why on stderr."""
-    assert ctl.main(argv) == ctl.EXIT_USAGE
+    assert ctl.main(argv) == commands.EXIT_USAGE
     assert "ramoctl" in capsys.readouterr().err
 
 
@@ -197,10 +199,10 @@ def test_connection_from_options_first(tmp_path):
     env = {"RAMO_ADMIN_URL": "http://env:1", "RAMO_ADMIN_API_KEY": "from-env",
            "RAMO_DATA_DIR": str(tmp_path)}
     args = parse("stats", "--url", "http://opt:2", "--api-key", "from-opt")
-    assert ctl.resolve_connection(args, env) == ("http://opt:2", "from-opt")
-    assert ctl.resolve_connection(parse("stats"), env) == ("http://env:1", "from-env")
+    assert connection.resolve_connection(args, env) == ("http://opt:2", "from-opt")
+    assert connection.resolve_connection(parse("stats"), env) == ("http://env:1", "from-env")
     del env["RAMO_ADMIN_API_KEY"]
-    assert ctl.resolve_connection(parse("stats"), env) == ("http://env:1", "from-file")
+    assert connection.resolve_connection(parse("stats"), env) == ("http://env:1", "from-file")
 
 
 def test_connection_defaults_to_local_server_and_data_dir(tmp_path, monkeypatch):
@@ -208,10 +210,10 @@ def test_connection_defaults_to_local_server_and_data_dir(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "ramo-data").mkdir()
     (tmp_path / "ramo-data" / "admin-api-key").write_text("k")
-    assert ctl.resolve_connection(parse("stats"), {}) == (ctl.DEFAULT_URL, "k")
+    assert connection.resolve_connection(parse("stats"), {}) == (connection.DEFAULT_URL, "k")
     args = parse("stats", "--data-dir", str(tmp_path / "elsewhere"))
-    with pytest.raises(ctl.UsageError, match="does not exist"):
-        ctl.resolve_connection(args, {})
+    with pytest.raises(connection.UsageError, match="does not exist"):
+        connection.resolve_connection(args, {})
 
 
 def test_missing_key_exits_2(tmp_path, monkeypatch, capsys):
@@ -219,7 +221,7 @@ def test_missing_key_exits_2(tmp_path, monkeypatch, capsys):
     for name in ("RAMO_ADMIN_API_KEY", "RAMO_DATA_DIR", "RAMO_ADMIN_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    assert ctl.main(["stats"]) == ctl.EXIT_USAGE
+    assert ctl.main(["stats"]) == commands.EXIT_USAGE
     err = capsys.readouterr().err
     assert "--api-key" in err and "RAMO_ADMIN_API_KEY" in err
 
@@ -227,14 +229,16 @@ def test_missing_key_exits_2(tmp_path, monkeypatch, capsys):
 def test_bad_url_exits_2(monkeypatch, capsys):
     """A URL that is not http(s) is a usage error."""
     monkeypatch.setenv("RAMO_ADMIN_API_KEY", "k")
-    assert ctl.main(["stats", "--url", "ftp://host"]) == ctl.EXIT_USAGE
+    assert ctl.main(["stats", "--url", "ftp://host"]) == commands.EXIT_USAGE
     assert "--url" in capsys.readouterr().err
 
 
 def test_importable_without_twisted():
-    """``ramod.ctl`` and the client import nothing from Twisted."""
+    """``ramod.ctl`` and the client import nothing from Twisted, nor any of the server."""
     code = ("import sys; sys.modules['twisted'] = None; import ramod.ctl; "
-            "assert not any(m.startswith('twisted') for m in sys.modules if sys.modules[m])")
+            "assert not any(m.startswith('twisted') for m in sys.modules if sys.modules[m]); "
+            "server = [m for m in sys.modules if m.startswith('ramod.') "
+            "and not m.startswith('ramod.ctl')]; assert not server, server")
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
 
 
@@ -242,7 +246,7 @@ def test_importable_without_twisted():
 
 def test_format_table_aligns_columns():
     """Columns are padded to their widest cell; right-aligned ones on the left."""
-    text = ctl.format_table(["ID", "NAME", "NOTE"], [(1, "alpha", None), (123, "b", True)],
+    text = render.format_table(["ID", "NAME", "NOTE"], [(1, "alpha", None), (123, "b", True)],
                             right={"ID"})
     assert text.splitlines() == [
         " ID  NAME   NOTE",
@@ -253,18 +257,18 @@ def test_format_table_aligns_columns():
 
 def test_format_table_has_no_trailing_spaces_and_escapes_controls():
     """Lines end at their last character; newlines in keys cannot break a row."""
-    text = ctl.format_table(["KEY", "X"], [("a\nb", ""), ("c", "d")])
+    text = render.format_table(["KEY", "X"], [("a\nb", ""), ("c", "d")])
     assert text.splitlines() == ["KEY   X", "a\\nb", "c     d"]
 
 
 def test_format_table_without_rows():
     """An empty table is its header line."""
-    assert ctl.format_table(["A", "B"], []) == "A  B"
+    assert render.format_table(["A", "B"], []) == "A  B"
 
 
 def test_format_fields_aligns_values():
     """Values start in one column after the longest label."""
-    assert ctl.format_fields([("ID", 5), ("Access key", "AK"), ("Quota", None)]).splitlines() == [
+    assert render.format_fields([("ID", 5), ("Access key", "AK"), ("Quota", None)]).splitlines() == [
         "ID:          5",
         "Access key:  AK",
         "Quota:       -",
@@ -276,7 +280,7 @@ def test_format_fields_aligns_values():
     (1500000, "1.5 MB", "1.5 MB (1500000 bytes)"), (7, None, "7 B")])
 def test_format_size(size, human, expected):
     """Sizes show the server's human form and the exact byte count."""
-    assert ctl.format_size(size, human) == expected
+    assert render.format_size(size, human) == expected
 
 
 # -- rendering through main with a stand-in client ---------------------------
