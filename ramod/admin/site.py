@@ -12,6 +12,7 @@ from ramod.admin.fields import MAX_BODY
 from ramod.admin.operation import Auth
 from ramod.admin.routes import path_auth
 from ramod.http.plain_channel import PlainHttpChannel
+from ramod.http.twisted_compat import is_disconnected
 
 log = Logger(namespace="ramod.admin")
 
@@ -56,7 +57,7 @@ def _encode(answer) -> bytes | None:
 
 
 def _write(request, status: int, body: bytes | None, headers: dict | None = None) -> None:
-    if request._disconnected or request.finished:
+    if is_disconnected(request) or request.finished:
         return
     request.setResponseCode(status)
     for name, value in (headers or {}).items():

@@ -7,6 +7,7 @@ from zope.interface import implementer
 from twisted.internet.interfaces import IPushProducer
 from twisted.logger import Logger
 
+from ramod.http.twisted_compat import is_disconnected
 from ramod.storage.reader import READ_SIZE
 
 log = Logger(namespace="ramod.http.producers")
@@ -64,7 +65,7 @@ class ObjectProducer:
             request = self._request
             self.stopProducing()
             request.unregisterProducer()
-            if not request._disconnected:
+            if not is_disconnected(request):
                 request.finish()
             return
         self._read_ahead()
@@ -99,6 +100,6 @@ class ObjectProducer:
             log.error("a blob is shorter than its metadata says")
         request = self._request
         self.stopProducing()
-        if request is not None and not request._disconnected:
+        if request is not None and not is_disconnected(request):
             request.unregisterProducer()
             request.channel.transport.abortConnection()

@@ -11,6 +11,7 @@ from twisted.logger import Logger
 from twisted.web import http
 
 from ramod.http.producers import ObjectProducer
+from ramod.http.twisted_compat import is_disconnected, set_raw_header
 from ramod.protocol.xml import error_document
 from ramod.protocol.errors import S3Error
 from ramod.s3.response import Response
@@ -29,7 +30,7 @@ def _set(request, name: str, value: str) -> None:
     if name.startswith("x-amz-meta-"):
         # twisted.web would send "X-Amz-Meta-Color"; S3 sends user metadata names in
         # lower case and SDKs hand the name back as received, so bypass Title-Casing.
-        request.responseHeaders._rawHeaders[name.encode("latin-1")] = [_header_bytes(value)]
+        set_raw_header(request.responseHeaders, name.encode("latin-1"), _header_bytes(value))
         return
     request.responseHeaders.setRawHeaders(name.encode("latin-1"), [_header_bytes(value)])
 
@@ -48,7 +49,7 @@ def _header_bytes(value) -> bytes:
 
 def write_response(request, response: Response, request_id: str) -> None:
     """Send a handler's Response, streaming its blob range if it has one."""
-    if request._disconnected:
+    if is_disconnected(request):
         if response.stream is not None:
             response.stream.reader.close()
         return
@@ -89,7 +90,7 @@ def error_body(err: S3Error, resource: str, request_id: str) -> bytes:
 def write_error(request, failure, request_id: str, resource: str) -> None:
     """Render a failure as an S3 XML error (headers only for HEAD and 304)."""
     err = as_s3_error(failure)
-    if request._disconnected or request.finished:
+    if is_disconnected(request) or request.finished:
         return
     if request.startedWriting:  # headers are out: all we can do is cut the connection
         request.channel.transport.abortConnection()

@@ -8,9 +8,10 @@ staging file through a ``BodyPipeline`` (object data) or into a small capped buf
 ``Expect: 100-continue`` is answered only then; a request refused at that point gets
 its error at once and the connection is closed, without reading the body.
 
-``gotLength`` is documented "not intended for users" and the request line is read
-from the channel's private ``_command``/``_path``: Twisted is pinned, and
-``tests/server`` feeds raw HTTP byte by byte to catch any change.
+``gotLength`` is documented "not intended for users", and the request line (and every
+other piece of Twisted's internal state used here) comes through ``twisted_compat``:
+Twisted is pinned, ``tests/server/test_twisted_compat.py`` pins what that module relies
+on, and ``tests/server`` feeds raw HTTP byte by byte to catch any change.
 """
 
 import io
@@ -26,6 +27,9 @@ from ramod.protocol.head import RequestHead, new_request_id
 from ramod.http.plain_channel import PlainHttpChannel
 from ramod.http.render import as_s3_error, raw_error_response
 from ramod.http.resource import S3Resource
+from ramod.http.twisted_compat import (
+    buffer_pipelined, buffered_pipelined_bytes, eager_read_limit, is_disconnected,
+    is_handling_request, pause_reading, request_line, resume_reading)
 from ramod.protocol import errors
 
 #: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
@@ -64,8 +68,9 @@ class S3Request(server.Request):
         in_flight = channel.site.in_flight
         in_flight.add(self)
         self.notifyFinish().addBoth(lambda _: in_flight.discard(self))
-        self.head = RequestHead.parse(channel._command, channel._path,
-                                      self.requestHeaders.getAllRawHeaders(), self.ramo_id)
+        method, uri = request_line(channel)
+        self.head = RequestHead.parse(method, uri, self.requestHeaders.getAllRawHeaders(),
+                                      self.ramo_id)
         has_body = self._has_body = length is None or length > 0
         expect = self.requestHeaders.getRawHeaders(b"Expect")
         if expect and has_body:
@@ -132,13 +137,13 @@ class S3Request(server.Request):
                 self._reject(result)
         else:
             if result.release is not None:
-                if self._disconnected:
+                if is_disconnected(self):
                     result.release()
                 else:
                     self.notifyFinish().addBoth(lambda _: result.release())
             if self.pipeline is not None:
                 self.pipeline.release(result.payload, result.chunk_chain())
-            if self.rejected or self._disconnected:
+            if self.rejected or is_disconnected(self):
                 pass
             elif self._expects_continue and not self.body_complete:
                 self.channel.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -161,7 +166,7 @@ class S3Request(server.Request):
 
     def _reject(self, failure) -> None:
         """Answer now, before the body is read, and close the connection."""
-        if self._disconnected or self.rejected:
+        if is_disconnected(self) or self.rejected:
             return
         self.rejected = True
         err = as_s3_error(failure)
@@ -191,7 +196,7 @@ class S3Request(server.Request):
         closer = clock.callLater(LINGER_SECONDS, transport.loseConnection)
         self.notifyFinish().addBoth(lambda _: closer.active() and closer.cancel())
         self.wants_pause = False
-        channel._networkProducer.resumeProducing()
+        resume_reading(channel)
 
     # -- flow control ---------------------------------------------------------------------
 
@@ -199,20 +204,20 @@ class S3Request(server.Request):
     _has_body = False
 
     def _pause_reading(self) -> None:
-        if not self.wants_pause and not self._disconnected:
+        if not self.wants_pause and not is_disconnected(self):
             self.wants_pause = True
-            self.channel._networkProducer.pauseProducing()
+            pause_reading(self.channel)
 
     def _resume_reading(self) -> None:
         if self.wants_pause:
             self.wants_pause = False
-            if not self._disconnected and not self.rejected:
-                self.channel._networkProducer.resumeProducing()
+            if not is_disconnected(self) and not self.rejected:
+                resume_reading(self.channel)
 
     def body_failed(self, error: Exception) -> None:
         """The pipeline refused the body midway (too large, bad chunk signature, ...):
         answer now and close, rather than read the rest of it."""
-        if not self.body_complete and not self.rejected and not self._disconnected:
+        if not self.body_complete and not self.rejected and not is_disconnected(self):
             self._reject(Failure(error))
 
     _socket_transport = None
@@ -261,10 +266,10 @@ class S3Channel(PlainHttpChannel):
     """
 
     def rawDataReceived(self, data: bytes) -> None:
-        if self._handlingRequest:
-            self._dataBuffer.append(data)
-            if sum(map(len, self._dataBuffer)) > self._optimisticEagerReadSize:
-                self._networkProducer.pauseProducing()
+        if is_handling_request(self):
+            buffer_pipelined(self, data)
+            if buffered_pipelined_bytes(self) > eager_read_limit(self):
+                pause_reading(self)
             return
         super().rawDataReceived(data)
 
@@ -272,7 +277,7 @@ class S3Channel(PlainHttpChannel):
         super().resumeProducing()
         request = self.requests[-1] if self.requests else None
         if request is not None and getattr(request, "wants_pause", False):
-            self._networkProducer.pauseProducing()
+            pause_reading(self)
 
 
 class S3Site(server.Site):
