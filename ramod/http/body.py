@@ -173,12 +173,13 @@ class BodyPipeline:
             self.feed(data)
         self._update_flow()
 
-    def finish(self) -> Deferred:
-        """All bytes are in: hash and write the last batch and make the data durable under
-        ``blobs/`` (one I/O job), then fire with the ``Digests`` (or fail).
+    def finish(self, ingest) -> Deferred:
+        """All bytes are in: hash and write the last batch and commit the data to
+        ``blobs/`` through ``ingest`` (``Ingest.commit``: one I/O job), then fire with the
+        ``Digests`` (or fail).
 
-        The blob is not referenced by any metadata yet: a caller that rejects the
-        digests discards it, and crash recovery removes it if nobody does.
+        From here on the ingest owns the staging file: it discards it unless the blob is
+        recorded in the metadata (``ramod.storage.ingest``).
         """
         self._finished = True
         if self.error is None:
@@ -191,7 +192,7 @@ class BodyPipeline:
         d = Deferred()
         self._drained.append(d)
         self._check_drained()
-        return d.addCallback(lambda _: self._finalize(last))
+        return d.addCallback(lambda _: self._finalize(last, ingest))
 
     def abort(self) -> None:
         """The client went away or the request failed: drop the data once jobs settle."""
@@ -274,16 +275,15 @@ class BodyPipeline:
         elif self.error is not None and not self._finished:
             self._discard()
 
-    def _finalize(self, last: _Batch) -> Deferred:
+    def _finalize(self, last: _Batch, ingest) -> Deferred:
         if self.error is not None:
-            return self._digests()  # discards and raises
+            return self._digests()  # raises; the ingest discards
 
-        def hash_write_commit():
+        def hash_write(staging):
             self._hashing.run(last.events)
             if last.size:
-                self.staging.write_at(last.pieces, last.offset)
-            self._blobs.commit(self.staging)
-        d = self._pools.run_io(hash_write_commit)
+                staging.write_at(last.pieces, last.offset)
+        d = Deferred.fromCoroutine(ingest.commit(hash_write))
         d.addErrback(lambda f: self._fail(f.value))
         return d.addCallback(lambda _: self._digests())
 
@@ -304,7 +304,6 @@ class BodyPipeline:
 
     def _digests(self) -> Digests:
         if self.error is not None:
-            self._discard()
             raise self.error
         h = self._hashing
         return Digests(size=self._size, md5=h.md5.digest(),

@@ -5,7 +5,7 @@ from twisted.internet.defer import Deferred
 from twisted.web import resource, server
 
 from ramod.http.render import write_error, write_response
-from ramod.s3.objects import StreamedBody
+from ramod.storage.ingest import Ingest
 
 
 class S3Resource(resource.Resource):
@@ -27,17 +27,16 @@ class S3Resource(resource.Resource):
         return server.NOT_DONE_YET
 
     async def _dispatch(self, request) -> None:
-        body = None
-        try:
-            ctx = await request.context()
-            if request.pipeline is not None:
-                digests = await request.pipeline.finish()
-                body = StreamedBody(request.pipeline.staging, digests)
-            else:
-                body = request.small_body()
-                await self._app.check_small_body(ctx, body)
-            response = await self._app.handle(ctx, body)
-        finally:
-            if isinstance(body, StreamedBody) and not body.committed:
-                self._app.pools.run_io(self._app.blobs.discard, body.staging)
+        ctx = await request.context()
+        app = self._app
+        if request.pipeline is None:
+            body = request.small_body()
+            await app.check_small_body(ctx, body)
+            response = await app.handle(ctx, body)
+        else:
+            # the handler records the blob through the Ingest; leaving the block any
+            # other way discards the staging file and the blob
+            async with Ingest(app.pools, app.blobs, request.pipeline.staging) as ingest:
+                await ingest.receive(request.pipeline)
+                response = await app.handle(ctx, ingest)
         write_response(request, response, request.ramo_id)

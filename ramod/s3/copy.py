@@ -7,9 +7,10 @@ from ramod.s3.buckets import check_access
 from ramod.s3.copy_source import (check_copy_conditions, check_copy_onto_itself,
                                   copy_object_result, metadata_directive, parse_copy_source,
                                   tagging_directive)
-from ramod.s3.objects import (check_put_headers, checksum_headers, remove_garbage,
-                              request_tags, stored_headers, write_preconditions)
+from ramod.s3.objects import (check_put_headers, checksum_headers, request_tags, stored_headers,
+                              write_preconditions)
 from ramod.s3.response import Response
+from ramod.storage.ingest import Ingest
 
 
 async def source_bucket(app, ctx, name: str):
@@ -60,12 +61,11 @@ async def handle_copy_object(app, ctx, body) -> Response:
                          headers.get("x-amz-storage-class", "STANDARD"),
                          src.tags if copy_tags else new_tags, src.parts)
     try:
-        info, garbage = await app.store.copy_object(
-            src_bucket, source.key, ctx.bucket, ctx.endpoint.key, make_new,
-            write_preconditions(headers))
+        async with Ingest(app.pools, app.blobs) as ingest:  # no new data: the garbage only
+            info, _ = await ingest.record(app.store.copy_object, src_bucket, source.key, ctx.bucket,
+                                          ctx.endpoint.key, make_new, write_preconditions(headers))
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.bucket.name)
-    remove_garbage(app, garbage)
     response = Response.xml(copy_object_result(info.etag, info.last_modified, info.checksums))
     response.headers.update(checksum_headers(info.checksums))
     return response

@@ -17,12 +17,13 @@ from ramod.s3.copy_source import (check_copy_conditions, copy_part_result, parse
                                   parse_copy_source)
 from ramod.s3.copy import resolve_source
 from ramod.s3.listing import common_prefix
-from ramod.s3.objects import (StreamedBody, check_put_headers, checksum_headers,
-                              remove_garbage, request_tags, stored_headers,
+from ramod.s3.objects import (check_put_headers, checksum_headers, request_tags, stored_headers,
                               write_preconditions)
 from ramod.protocol.payload import verify_digests
 from ramod.s3.response import Response
 from ramod.storage.copying import copy_range
+from ramod.storage.garbage import remove_garbage
+from ramod.storage.ingest import Ingest
 
 
 def _no_such_upload(ctx) -> errors.S3Error:
@@ -70,19 +71,16 @@ def _part_payload(payload, algorithm):
         f"actual checksum Type: {payload.checksum_algorithm.lower()}")
 
 
-async def handle_upload_part(app, ctx, body: StreamedBody) -> Response:
+async def handle_upload_part(app, ctx, body: Ingest) -> Response:
     number = ctx.endpoint.part_number
     computed = verify_digests(ctx.payload, body.digests)
     etag = '"%s"' % body.digests.md5.hex()
-    part = PartInfo(number, body.staging.blob_id, body.digests.size, etag, computed)
+    part = PartInfo(number, body.blob_id, body.digests.size, etag, computed)
     try:
-        garbage = await app.store.put_part(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id, part,
-                                           new_blob=True)
+        await body.record(app.store.put_part, ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id,
+                          part, new_blob=True)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
-    body.committed = True
-    app.pools.run_io(app.blobs.release_staging, body.staging)
-    remove_garbage(app, garbage)
     return Response(200, {"ETag": etag, **checksum_headers(computed)})
 
 
@@ -106,37 +104,32 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
             sums = {algorithm: source.checksums[algorithm]} if algorithm else {}
             part = PartInfo(number, source.blob_id, source.size, source.etag, sums)
             try:
-                garbage = await app.store.put_part(ctx.bucket, ctx.endpoint.key, upload.upload_id,
-                                                   part, new_blob=False)
+                async with Ingest(app.pools, app.blobs) as ingest:  # no new data
+                    await ingest.record(app.store.put_part, ctx.bucket, ctx.endpoint.key,
+                                        upload.upload_id, part, new_blob=False)
             except meta.BlobMissing:
                 continue  # the source was overwritten meanwhile: read it again
             except meta.UploadMissing:
                 raise _no_such_upload(ctx)
-            remove_garbage(app, garbage)
             return _copy_part_response(part, app.now())
         first, last = first_last if first_last is not None else (0, source.size - 1)
         release = app.quota.admit(ctx.bucket, last - first + 1, ctx.resource)
-        try:
-            staging, md5, checksum = await app.pools.run_io(
-                copy_range, app.blobs, source.segments, first, last - first + 1, algorithm)
-        except FileNotFoundError:
-            continue
-        finally:
-            if release is not None:
-                release()
-        sums = {algorithm: checksum} if algorithm else {}
-        part = PartInfo(number, staging.blob_id, last - first + 1, '"%s"' % md5.hex(), sums)
-        try:
-            garbage = await app.store.put_part(ctx.bucket, ctx.endpoint.key, upload.upload_id,
-                                               part, new_blob=True)
-        except meta.UploadMissing:
-            app.pools.run_io(app.blobs.discard, staging)
-            raise _no_such_upload(ctx)
-        except BaseException:
-            app.pools.run_io(app.blobs.discard, staging)
-            raise
-        app.pools.run_io(app.blobs.release_staging, staging)
-        remove_garbage(app, garbage)
+        async with Ingest(app.pools, app.blobs, app.blobs.new_staging()) as ingest:
+            try:
+                md5, checksum = await ingest.commit(copy_range, app.blobs, source.segments, first,
+                                                    last - first + 1, algorithm)
+            except FileNotFoundError:
+                continue  # the source was overwritten meanwhile (the copy is discarded)
+            finally:
+                if release is not None:
+                    release()
+            sums = {algorithm: checksum} if algorithm else {}
+            part = PartInfo(number, ingest.blob_id, last - first + 1, '"%s"' % md5.hex(), sums)
+            try:
+                await ingest.record(app.store.put_part, ctx.bucket, ctx.endpoint.key,
+                                    upload.upload_id, part, new_blob=True)
+            except meta.UploadMissing:
+                raise _no_such_upload(ctx)
         return _copy_part_response(part, app.now())
     raise errors.ServiceUnavailable("The copy source is being rewritten too often; retry.")
 

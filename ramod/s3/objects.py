@@ -1,9 +1,5 @@
 """Object operations: PutObject, GetObject, HeadObject, DeleteObject."""
 
-from dataclasses import dataclass
-
-from twisted.logger import Logger
-
 from ramod.protocol.conditions import check_conditions, etag_matches
 from ramod.protocol.dates import http_date
 from ramod.protocol.ranges import content_range, parse_range
@@ -12,11 +8,11 @@ from ramod.metadata.store import NewObject
 from ramod.s3 import tagging
 from ramod.protocol import checksums, errors
 from ramod.s3.context import NOT_FETCHED
-from ramod.protocol.payload import Digests, verify_digests
+from ramod.protocol.payload import verify_digests
 from ramod.s3.response import BlobRange, Response
+from ramod.storage.garbage import remove_garbage
+from ramod.storage.ingest import Ingest
 from ramod.storage.reader import READ_SIZE
-
-log = Logger(namespace="ramod.s3")
 
 MAX_USER_METADATA = 2 * 1024
 #: headers stored with an object and returned on GET/HEAD, as named on the wire
@@ -31,15 +27,6 @@ STORAGE_CLASSES = {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA"
                    "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS",
                    "SNOW", "EXPRESS_ONEZONE"}
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
-
-
-@dataclass
-class StreamedBody:
-    """A request body spooled to a staging file, with what was computed on the way."""
-
-    staging: object
-    digests: Digests
-    committed: bool = False
 
 
 def user_metadata(headers: dict) -> dict:
@@ -62,9 +49,8 @@ def check_put_headers(headers: dict) -> None:
             Size=str(meta_size), MaxSizeAllowed=str(MAX_USER_METADATA))
     storage_class = headers.get("x-amz-storage-class")
     if storage_class is not None and storage_class not in STORAGE_CLASSES:
-        err = errors.InvalidArgument(f"The storage class you specified is not valid: {storage_class}.")
-        err.code = "InvalidStorageClass"
-        raise err
+        raise errors.InvalidStorageClass(
+            f"The storage class you specified is not valid: {storage_class}.")
     check_unsupported_headers(headers)
     request_tags(headers)
 
@@ -130,33 +116,24 @@ def write_preconditions(headers: dict):
     return check
 
 
-async def handle_put_object(app, ctx, body: StreamedBody) -> Response:
+async def handle_put_object(app, ctx, body: Ingest) -> Response:
+    """The body is committed; recording it through ``body`` keeps it (any failure before
+    discards it)."""
     computed = verify_digests(ctx.payload, body.digests)
     headers = ctx.head.headers
     precondition = write_preconditions(headers)
     etag = '"%s"' % body.digests.md5.hex()
-    new = NewObject(blob_id=body.staging.blob_id, size=body.digests.size, etag=etag,
+    new = NewObject(blob_id=body.blob_id, size=body.digests.size, etag=etag,
                     content_type=headers.get("content-type"), headers=stored_headers(headers),
                     checksums=computed,
                     storage_class=headers.get("x-amz-storage-class", "STANDARD"),
                     tags=request_tags(headers))
     try:
-        info, garbage = await app.store.put_object(ctx.bucket, ctx.endpoint.key, new,
-                                                   precondition)
+        info, _ = await body.record(app.store.put_object, ctx.bucket, ctx.endpoint.key, new,
+                                    precondition)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
-    body.committed = True
-    app.pools.run_io(app.blobs.release_staging, body.staging).addErrback(
-        lambda f: log.failure("removing a staging file", f))
-    remove_garbage(app, garbage)
     return Response(200, {"ETag": info.etag, **checksum_headers(computed)})
-
-
-def remove_garbage(app, blob_ids: list) -> None:
-    """Delete unreferenced blob files now; the sweeper forgets them (and retries) later."""
-    for blob_id in blob_ids:
-        app.pools.run_io(app.blobs.remove_blob, blob_id).addErrback(
-            lambda f: log.failure("removing an unreferenced blob", f))
 
 
 def _object_headers(info) -> dict:

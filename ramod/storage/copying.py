@@ -11,14 +11,14 @@ from ramod.protocol import checksums
 PIECE = 4 * 1024 * 1024
 
 
-def copy_range(blobs, segments: list, offset: int, length: int, algorithm: str | None) -> tuple:
-    """(I/O thread) copy ``length`` bytes at ``offset`` of an object's segments into a new
-    committed blob; return ``(staging, md5 digest, checksum b64 or None)``.
+def copy_range(staging, blobs, segments: list, offset: int, length: int,
+               algorithm: str | None) -> tuple:
+    """(I/O thread) write ``length`` bytes at ``offset`` of an object's segments into
+    ``staging``; return ``(md5 digest, checksum b64 or None)``.
 
-    The caller records the blob in the metadata, then releases (or on failure discards)
-    the staging file.  FileNotFoundError: the source went away before it was pinned.
+    A ``fill`` for ``Ingest.commit``, which commits the staging file in the same job and
+    discards it on failure.  FileNotFoundError: the source went away before it was pinned.
     """
-    staging = blobs.new_staging()
     md5 = hashlib.md5()
     checksum = checksums.new_checksum(algorithm) if algorithm else None
     reader, _ = blobs.open_segments(segments, offset, 0)
@@ -35,10 +35,6 @@ def copy_range(blobs, segments: list, offset: int, length: int, algorithm: str |
             done += len(data)
         if length == 0:
             staging.write_at([], 0)
-        blobs.commit(staging)
-    except BaseException:
-        blobs.discard(staging)
-        raise
     finally:
         reader.close()
-    return staging, md5.digest(), checksum.b64digest() if checksum else None
+    return md5.digest(), checksum.b64digest() if checksum else None

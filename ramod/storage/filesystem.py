@@ -8,7 +8,8 @@ Layout under the data directory::
 
 Object keys never become paths: blob ids are generated here (``uuid4().hex``).
 
-Commit protocol (``commit`` runs in the I/O pool, the metadata commit comes between):
+Commit protocol (``commit`` runs in the I/O pool, the metadata commit comes between;
+every write drives it through ``ramod.storage.ingest.Ingest``):
 
 1. the body is written to ``staging/<id>``, fsync'd, and ``staging/`` fsync'd;
 2. ``blobs/xx/<id>`` is hard-linked to it and ``blobs/xx`` fsync'd;

@@ -16,10 +16,13 @@ import pytest
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.python.failure import Failure
 
+from ramod.http.body import BodyPipeline
 from ramod.metadata import errors as meta
 from ramod.metadata.models import Blob
 from ramod.metadata.records import NewObject, PartInfo, UploadInfo, utcnow
 from ramod.metadata.store import MetadataStore
+from ramod.protocol.payload import PayloadSpec
+from ramod.storage.copying import copy_range
 from ramod.storage.filesystem import BlobStore
 from ramod.storage.garbage import remove_garbage
 from ramod.storage.ingest import Ingest
@@ -410,3 +413,94 @@ def test_steps_run_only_inside_the_block(env):
 def test_remove_garbage_with_nothing_to_remove_queues_nothing(env):
     assert remove_garbage(env, []) is None
     assert not env.pools.jobs
+
+
+# -- the two fills the server uses: a streamed request body and a copied range --------------
+
+
+def pipeline_for(env, data: bytes, max_size: int = 1 << 30) -> BodyPipeline:
+    """A BodyPipeline as S3Request makes one, authenticated and fed ``data``."""
+    pipeline = BodyPipeline(env.pools, env.blobs, env.blobs.new_staging(), lambda: None,
+                            lambda: None, max_size)
+    pipeline.release(PayloadSpec(), None)
+    for i in range(0, len(data), 300_000):
+        pipeline.feed(data[i:i + 300_000])
+    return pipeline
+
+
+async def put_streamed(env, pipeline, key="k", fail=False):
+    """S3Resource + PutObject's shape."""
+    async with Ingest(env.pools, env.blobs, pipeline.staging) as ingest:
+        digests = await ingest.receive(pipeline)
+        if fail:
+            raise Boom()  # e.g. verify_digests refused it
+        new = NewObject(ingest.blob_id, digests.size, f'"{digests.md5.hex()}"', None, {}, {})
+        info, _ = await ingest.record(env.meta.put_object, env.bucket, key, new)
+        return info, digests
+
+
+def test_a_streamed_body_is_committed_in_the_pipelines_last_job(env):
+    data = bytes(range(256)) * 10_000  # 2.5 MiB: a few batches, then the last one
+    info, digests = env.sync(env.start(put_streamed(env, pipeline_for(env, data))))
+    assert digests.md5 == hashlib.md5(data).digest() and digests.size == len(data)
+    assert env.read(info.blob_id) == data
+    assert "io:fill_and_commit" in env.pools.log and "io:commit" not in env.pools.log
+    env.assert_consistent()
+
+
+def test_a_streamed_body_refused_after_its_commit_is_discarded(env):
+    with pytest.raises(Boom):
+        env.sync(env.start(put_streamed(env, pipeline_for(env, b"x" * 1000), fail=True)))
+    assert env.blob_files() == set()
+    env.assert_consistent()
+
+
+def test_a_body_the_pipeline_refused_is_discarded(env):
+    with pytest.raises(Exception, match="maximum allowed object size"):
+        env.sync(env.start(put_streamed(env, pipeline_for(env, b"x" * 1000, max_size=10))))
+    assert env.get("k") is None
+    env.assert_consistent()
+
+
+def test_cancelled_while_the_body_is_still_being_written_waits_for_the_writes(env):
+    pipeline = pipeline_for(env, b"y" * (3 << 20))
+    writes = sum(1 for job in env.pools.jobs if job[2].__name__ == "write_at")
+    assert writes >= 2  # batches are still "in flight"
+    d = env.start(put_streamed(env, pipeline))
+    d.cancel()
+    env.pools.run_all()
+    assert isinstance(outcome(d), CancelledError)
+    # the discard comes after every job that writes into the staging file
+    assert env.pools.log.index("io:discard") > max(
+        i for i, name in enumerate(env.pools.log) if name in ("io:write_at", "io:run"))
+    env.assert_consistent()
+
+
+async def copy_part(env, upload, source_key: str, first: int, length: int, remove_source=False):
+    """UploadPartCopy of a range: the copy is the commit's fill."""
+    source = await env.meta.get_object(env.bucket, source_key)
+    if remove_source:
+        await env.pools.run_io(env.blobs.remove_blob, source.blob_id)
+    async with Ingest(env.pools, env.blobs, env.blobs.new_staging()) as ingest:
+        md5, _ = await ingest.commit(copy_range, env.blobs, source.segments, first, length, None)
+        part = PartInfo(1, ingest.blob_id, length, f'"{md5.hex()}"', {})
+        await ingest.record(env.meta.put_part, env.bucket, upload.key, upload.upload_id, part,
+                            new_blob=True)
+        return ingest.blob_id
+
+
+def test_a_copied_range_becomes_a_part(env):
+    env.sync(env.start(put(env, "src", b"0123456789")))
+    upload = start_upload(env)
+    blob_id = env.sync(env.start(copy_part(env, upload, "src", 2, 5)))
+    assert env.read(blob_id) == b"23456"
+    env.assert_consistent()
+
+
+def test_a_copy_whose_source_went_away_is_discarded(env):
+    env.sync(env.start(put(env, "src", b"0123456789")))
+    upload = start_upload(env)
+    with pytest.raises(FileNotFoundError):
+        env.sync(env.start(copy_part(env, upload, "src", 2, 5, remove_source=True)))
+    assert env.staged() == []
+    assert len(env.blob_files()) == 0  # the source's file was removed by the test itself
