@@ -116,7 +116,7 @@ class S3App:
         verify_digests(ctx.payload, digests)
 
     async def handle(self, ctx: RequestContext, body):
-        """Run the handler; ``body`` is Digests+staging for streamed bodies, else bytes."""
+        """Run the handler; ``body`` is the Ingest of a streamed body, else its bytes."""
         try:
             return await HANDLERS[ctx.endpoint.operation](self, ctx, body)
         except meta.QuotaExceeded as e:

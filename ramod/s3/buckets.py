@@ -7,7 +7,8 @@ from ramod.protocol import xml
 from ramod.metadata import errors as meta
 from ramoclient.naming import bucket_name_problem
 from ramod.protocol import errors
-from ramod.s3.objects import check_unsupported_headers, remove_garbage
+from ramod.s3.objects import check_unsupported_headers
+from ramod.storage.garbage import remove_garbage
 from ramod.s3.response import Response
 
 def owner_id(user_name: str) -> str:

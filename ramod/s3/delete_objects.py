@@ -4,7 +4,7 @@ from ramoclient.limits import MAX_KEY_BYTES
 from ramod.metadata import errors as meta
 from ramod.protocol import errors
 from ramod.s3.delete_request import delete_result_document, parse_delete
-from ramod.s3.objects import remove_garbage
+from ramod.storage.garbage import remove_garbage
 from ramod.s3.response import Response
 
 
