@@ -44,8 +44,6 @@ LINGER_BYTES = 64 * 1024 * 1024
 class S3Request(server.Request):
     """A request whose body never sits whole in memory or in a temporary copy."""
 
-    _parsePOSTFormSubmission = False
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ramo_id = new_request_id()
@@ -289,7 +287,10 @@ class S3Site(server.Site):
     IDLE_TIMEOUT = 120
 
     def __init__(self, app, access_log=None, **kwargs):
-        super().__init__(S3Resource(app), timeout=self.IDLE_TIMEOUT, **kwargs)
+        # bodies are ours: twisted.web must not parse a form POST into request.args, nor
+        # answer a malformed one with a bare 400 of its own
+        super().__init__(S3Resource(app), timeout=self.IDLE_TIMEOUT, parsePOSTFormSubmission=False,
+                         **kwargs)
         self.app = app
         self.access_log = access_log or AccessLog("-")
         #: requests whose headers are in and whose response is not finished
