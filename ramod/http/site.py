@@ -32,7 +32,7 @@ from ramod.http.twisted_compat import (
     is_handling_request, pause_reading, request_line, resume_reading)
 from ramod.protocol import errors
 
-#: the largest XML request body accepted (CreateBucket, and later DeleteObjects etc.)
+#: the largest XML request body accepted (CreateBucket, DeleteObjects, Complete, ACLs, tags)
 MAX_SMALL_BODY = 2 * 1024 * 1024
 RECEIVE_BUFFER = 1024 * 1024
 #: after refusing a request before its body, drop what the client still sends for at
