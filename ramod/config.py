@@ -8,6 +8,7 @@ All validation happens here, so a bad setting stops ``twistd`` with a usage erro
 import configparser
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,13 @@ DEFAULTS = {
     "admin-listen": "tcp:9001:interface=127.0.0.1",
     "admin-port-file": "",
     "public-url": "",
+    "workers": "",
+    "node-id": "",
 }
+
+#: the most worker processes --workers defaults to, whatever the machine has
+MAX_DEFAULT_WORKERS = 8
+_NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -58,6 +65,13 @@ class Config:
     admin_api_key: str | None = None
     #: base URL of the S3 endpoint as clients reach it (presigned URLs); "" = the listener's
     public_url: str = ""
+    #: worker processes behind the listeners (1: this process serves, as a single server)
+    workers: int = 1
+    #: this gateway's name in a cluster (staging area, leases); the host name by default
+    node_id: str = "local"
+    #: set in a worker process by its supervisor (1..workers); None in a single server
+    #: and in the supervisor itself
+    worker_id: int | None = None
 
     @classmethod
     def from_options(cls, options, environ=os.environ) -> "Config":
@@ -104,11 +118,35 @@ class Config:
             multipart_max_age=_positive_int("multipart-max-age", values["multipart-max-age"]),
             root_access_key=access,
             root_secret_key=secret,
+            workers=(_positive_int("workers", values["workers"]) if values["workers"]
+                     else default_workers()),
+            node_id=_node_id(values["node-id"] or socket.gethostname().split(".")[0]),
         )
 
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite:")
+
+    @property
+    def process_name(self) -> str:
+        """Who this process is in the cluster: ``node`` or ``node/worker``."""
+        return self.node_id if self.worker_id is None else f"{self.node_id}/{self.worker_id}"
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on, at most MAX_DEFAULT_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
+
+
+def _node_id(value: str) -> str:
+    if not _NODE_ID.fullmatch(value):
+        raise usage.UsageError(
+            f"--node-id must be 1 to 63 letters, digits, '.', '_' or '-', got {value!r}")
+    return value
 
 
 def _read_file(path: str) -> dict:

@@ -28,6 +28,10 @@ class Options(usage.Options):
          "S3 base URL clients use, for presigned URLs [default: the S3 listener's address]"],
         ["access-log", None, None,
          "Access log file, '-' for the twistd log, 'off' for none [default: <data-dir>/access.log]"],
+        ["workers", None, None,
+         "Worker processes behind the listeners; 1 = a single process [default: CPUs, at most 8]"],
+        ["node-id", None, None,
+         "This gateway's name when several share one database and data dir [default: host name]"],
     ]
 
     def postOptions(self):

@@ -1,5 +1,7 @@
 """Tests for ramod.config and ramod.tap: settings from the command line, a file and defaults."""
 
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -7,7 +9,7 @@ from twisted.application.service import IService
 from twisted.internet.testing import MemoryReactorClock
 from twisted.python.usage import UsageError
 
-from ramod.config import Config
+from ramod.config import Config, default_workers
 from ramod.service import RamoService
 from ramod.tap import Options, makeService
 
@@ -32,8 +34,24 @@ def test_defaults(tmp_path, monkeypatch):
         access_log=str(data_dir / "access.log"), multipart_max_age=7 * 24 * 3600,
         root_access_key=None, root_secret_key=None,
         admin_listen="tcp:9001:interface=127.0.0.1", admin_port_file=None, admin_api_key=None,
-        public_url="")
+        public_url="", workers=default_workers(),
+        node_id=socket.gethostname().split(".")[0])
     assert config.is_sqlite
+    assert 1 <= config.workers <= 8
+    assert config.worker_id is None and config.process_name == config.node_id
+
+
+def test_workers_and_node_id():
+    """--workers and --node-id are checked; a worker's process name says which it is."""
+    config = Config.from_options({"workers": "3", "node-id": "gw-2.rack_1"}, environ=NO_ENV)
+    assert (config.workers, config.node_id) == (3, "gw-2.rack_1")
+    assert replace(config, worker_id=2).process_name == "gw-2.rack_1/2"
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(UsageError, match="workers"):
+            Config.from_options({"workers": bad}, environ=NO_ENV)
+    for bad in ("-x", "a/b", "é", "x" * 64):
+        with pytest.raises(UsageError, match="node-id"):
+            Config.from_options({"node-id": bad}, environ=NO_ENV)
 
 
 def test_admin_settings(tmp_path):
