@@ -8,24 +8,18 @@ keep-alive connections.  Run: ``.venv/bin/python benchmarks/bench.py``.
 """
 
 import argparse
-import concurrent.futures
 import hashlib
 import http.client
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from ramod_process import (  # noqa: E402
-    REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, RamodProcess, signed_headers)
+from loadgen import ChildServer, boto3_client, free_port, percentile, small_ops
+from ramod_process import RamodProcess, signed_headers
 
 MIB = 1024 * 1024
 
@@ -33,50 +27,13 @@ MIB = 1024 * 1024
 # -- servers -----------------------------------------------------------------------
 
 
-class MotoServer:
+class MotoServer(ChildServer):
     """``python -m moto.server`` on a free loopback port."""
 
     def __init__(self, workdir):
-        self.workdir = Path(workdir)
-        self.port = _free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout=60):
-        log = open(self.workdir / "moto.log", "wb")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.workdir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError("moto server exited; see moto.log")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("moto server did not start")
-
-    @property
-    def pid(self):
-        return self._proc.pid
-
-    def stop(self):
-        self._proc.terminate()
-        self._proc.wait(20)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def boto3_client(endpoint):
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ROOT_ACCESS_KEY,
-        aws_secret_access_key=ROOT_SECRET_KEY,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+        port = free_port()
+        super().__init__("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                                  "-p", str(port)], workdir, port)
 
 
 # -- measurements ----------------------------------------------------------------------
@@ -157,10 +114,6 @@ def small_get_latencies(port, bucket, key, stop=None, count=300):
     return sorted(latencies)
 
 
-def percentile(sorted_values, fraction):
-    return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
-
-
 def reactor_responsiveness(port, bucket, path, rows, name):
     """Small-GET latency idle and while a big PUT streams: the reactor must keep serving."""
     boto3_client(f"http://127.0.0.1:{port}").put_object(Bucket=bucket, Key="probe", Body=b"p" * 1024)
@@ -179,80 +132,6 @@ def reactor_responsiveness(port, bucket, path, rows, name):
     rows[(name, "lat_idle_p50")] = percentile(idle, 0.5)
     rows[(name, "lat_busy_p50")] = percentile(busy, 0.5)
     rows[(name, "lat_busy_p99")] = percentile(busy, 0.99)
-
-
-# -- small objects: many processes x threads, pre-signed requests ---------------------------------
-
-
-def _small_worker(port, bucket, method, keys, threads, start_at):
-    """One process: ``threads`` keep-alive connections share ``keys``; returns (ops, end time)."""
-    body = b"x" * 1024
-    extra = {"Content-Length": "1024"} if method == "PUT" else {}
-    prepared = [(f"/{bucket}/{key}", signed_headers(
-        method, f"http://127.0.0.1:{port}/{bucket}/{key}", headers=extra)[0]) for key in keys]
-    slices = [prepared[i::threads] for i in range(threads)]
-    done, errors = [0] * threads, []
-
-    def run(index):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for path, headers in slices[index]:
-            for attempt in (1, 2):
-                try:
-                    conn.request(method, path, body=body if method == "PUT" else None,
-                                 headers=headers)
-                    response = conn.getresponse()
-                    response.read()
-                    break
-                except (http.client.HTTPException, OSError):
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                    if attempt == 2:
-                        raise
-            if response.status != 200:
-                errors.append(response.status)
-            if response.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            done[index] += 1
-        conn.close()
-
-    time.sleep(max(0.0, start_at - time.time()))
-    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return sum(done), time.time(), errors[:5]
-
-
-def small_ops(port, bucket, method, count, concurrency, processes, server_pid):
-    """``(ops/s, server CPU use)`` for ``count`` 1 KiB requests spread over the workers.
-
-    Server CPU use is CPU seconds per wall second (1.0 = one core busy): near 1.0 for a
-    single-threaded server means the server, not the client, is the bottleneck.
-    """
-    keys = [f"small/{i:07d}" for i in range(count)]
-    threads = max(1, concurrency // processes)
-    start_at = time.time() + 2.0 + count * 0.0003  # every worker signs its requests first
-    with concurrent.futures.ProcessPoolExecutor(processes) as pool:
-        futures = [pool.submit(_small_worker, port, bucket, method, keys[p::processes],
-                               threads, start_at) for p in range(processes)]
-        time.sleep(max(0.0, start_at - time.time()))
-        cpu_start = cpu_seconds(server_pid)
-        results = [f.result() for f in futures]
-        cpu_end = cpu_seconds(server_pid)
-    ops = sum(r[0] for r in results)
-    errors = [e for r in results for e in r[2]]
-    if errors:
-        raise RuntimeError(f"{method} small objects failed with statuses {errors}")
-    wall = max(r[1] for r in results) - start_at
-    return ops / wall, (cpu_end - cpu_start) / wall
-
-
-def cpu_seconds(pid):
-    """User + system CPU time of a process (all its threads), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- driver ---------------------------------------------------------------------------
