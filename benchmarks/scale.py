@@ -245,10 +245,18 @@ DETAILS = (  # label, figure, format, ratios shown
     ("p99 latency (ms)", lambda r: r.latency(0.99), ".2f", True),
     ("server CPU per op (ms)", lambda r: r.server_ms_per_op, ".3f", True),
     ("server cores busy", lambda r: r.server_cores, ".2f", True),
+    ("busiest server process's share (%)", lambda r: busiest_share(r), ".0f", False),
     ("client cores busy", lambda r: r.client_cpu / r.wall, ".2f", False),
     ("other load (cores)", lambda r: r.other_cores, ".2f", False),
 )
 NOISY = 0.25  # cores busy with someone else's work past which a figure is called noisy
+
+
+def busiest_share(result):
+    """The share of the server's CPU its busiest process used: 100 for one process; near
+    100 / N when N workers share the load evenly."""
+    cpus = [cpu for _, cpu in result.server_processes.values()]
+    return 100 * max(cpus) / sum(cpus) if cpus and sum(cpus) > 0 else 0.0
 
 
 def table_lines(results, order, workers_n):
