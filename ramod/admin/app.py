@@ -11,6 +11,7 @@ from twisted.logger import Logger
 from ramod.admin import errors, fields
 from ramod.admin.openapi import openapi_document
 from ramod.admin.routes import route
+from ramod.metadata import errors as meta
 from ramoclient.limits import ADMIN_KEY_FILE
 
 log = Logger(namespace="ramod.admin")
@@ -62,7 +63,13 @@ class AdminApp:
         """(status, JSON-able body, encoded JSON or None) for a request whose caller has
         shown what ``routes.path_auth`` asks."""
         found = route(method, raw_path)
-        return await found.operation.handler(self, ApiRequest(method, found.params, query, body))
+        try:
+            return await found.operation.handler(self, ApiRequest(method, found.params, query,
+                                                                  body))
+        except meta.DatabaseUnavailable as e:  # gone (restarting) or busy (locked): 503
+            error = errors.ServiceUnavailable(e.describe())
+            error.headers["Retry-After"] = str(e.retry_after)
+            raise error from None
 
     # -- shared by handlers ---------------------------------------------------------------
 

@@ -54,3 +54,5 @@ RootCredentialProtected = _error("RootCredentialProtected", "root_credential_pro
                                  "The root credential can't be disabled, renamed or deleted.")
 RequestTooLarge = _error("RequestTooLarge", "request_too_large", 413,
                          "The request body may be at most 1 MiB.")
+ServiceUnavailable = _error("ServiceUnavailable", "service_unavailable", 503,
+                            "The server can't answer just now; retry in a moment.")

@@ -63,3 +63,37 @@ class KeyMissing(MetadataError):
 
 class PresignedUrlMissing(MetadataError):
     """No presigned URL with that id."""
+
+
+class DatabaseUnavailable(MetadataError):
+    """The metadata database can't be reached, or the connection to it was lost.
+
+    ``commit_in_doubt``: the connection went away while the transaction was committing, so
+    it may have committed or not (otherwise it certainly did not); ``ramod.storage.ingest``
+    reads it to decide whether an upload's blob may be discarded.  ``detail``: the driver's
+    message, for the log.  ``retry_after``: seconds a client is told to wait.
+    """
+
+    retry_after = 1
+
+    def __init__(self, detail: str = "", commit_in_doubt: bool = False):
+        super().__init__(detail or "metadata database unavailable")
+        self.detail, self.commit_in_doubt = detail, commit_in_doubt
+
+    def describe(self) -> str:
+        """The sentence a client is shown."""
+        if self.commit_in_doubt:
+            return ("The connection to the metadata database was lost while this request was "
+                    "being committed, so it may or may not have taken effect: retry it, or check "
+                    "its outcome.")
+        return ("The metadata database can't be reached just now (it may be restarting). "
+                "Retry the request in a moment.")
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """The database stayed locked by other writers past the busy timeout (SQLite), or no
+    pooled connection was free; the transaction was rolled back."""
+
+    def describe(self) -> str:
+        return ("The metadata database is busy with other writes. Retry the request after "
+                "the Retry-After delay.")

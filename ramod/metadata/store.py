@@ -10,7 +10,7 @@ from peewee import IntegrityError
 from ramod.metadata import errors
 from ramod.metadata.admin_queries import AdminQueries
 from ramod.metadata.compiled import SqlCache
-from ramod.metadata.db import is_postgres
+from ramod.metadata.db import Transactions, is_postgres
 from ramod.metadata.migrations import migrate
 from ramod.metadata.models import Blob, Bucket, Credential, GarbageBlob, Object
 from ramod.metadata.object_queries import ObjectQueries
@@ -56,14 +56,15 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
         self._db = db
         self._pools = pools
         self._sql = SqlCache(db)
+        self._transactions = Transactions(db)
 
     def _run(self, fn_, *args):
+        """``fn_(*args)`` as one transaction in the database pool (``Transactions.run``:
+        connection handling, and ``DatabaseUnavailable``/``DatabaseBusy`` when the database
+        is gone or locked).  ``fn_`` may run twice if its first try lost its connection
+        before committing, so it must do nothing but compute its result from the database."""
         def in_thread():
-            # each pool thread keeps its own connection open (peewee's state is per thread):
-            # reconnecting per call would re-run the SQLite pragmas every time
-            self._db.connect(reuse_if_open=True)
-            with self._db.atomic():
-                return fn_(*args)
+            return self._transactions.run(fn_, args)
         return self._pools.run_db(in_thread)
 
     def _lock(self, query):
@@ -74,8 +75,8 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
 
     def migrate(self):
         def in_thread():
-            self._db.connect(reuse_if_open=True)
-            return migrate(self._db)
+            with self._transactions.connection():
+                return migrate(self._db)
         return self._pools.run_db(in_thread)
 
     def ensure_root(self, access_key: str | None, secret_key: str | None, make_key):

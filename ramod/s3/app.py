@@ -5,6 +5,7 @@ credential and the bucket (one database round trip), and ``handle`` runs the
 operation's handler.  Nothing here knows twisted.web.
 """
 
+import functools
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -23,6 +24,27 @@ from ramod.s3.handlers import HANDLERS
 from ramod.s3.rate_limit import RateLimiter, retry_after_header
 
 
+def database_unavailable(error: meta.DatabaseUnavailable) -> errors.S3Error:
+    """The 503 a client gets when the metadata database is gone or busy: SlowDown for a
+    busy (locked) database, ServiceUnavailable otherwise, with ``Retry-After``."""
+    kind = errors.SlowDown if isinstance(error, meta.DatabaseBusy) else errors.ServiceUnavailable
+    answer = kind(error.describe())
+    answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
+
+
+def _answers_database_errors(method):
+    """``authenticate`` and ``handle`` are where every S3 request meets the database:
+    turn ``DatabaseUnavailable`` there into its 503, never an InternalError."""
+    @functools.wraps(method)
+    async def translating(*args, **kwargs):
+        try:
+            return await method(*args, **kwargs)
+        except meta.DatabaseUnavailable as e:
+            raise database_unavailable(e) from None
+    return translating
+
+
 class S3App:
     """The S3 front: routing, authentication and handler dispatch over the stores."""
 
@@ -39,6 +61,7 @@ class S3App:
         return route(head.method, head.host, head.raw_path, head.query, self.config.domain,
                      head.headers)
 
+    @_answers_database_errors
     async def authenticate(self, head: RequestHead, endpoint: Endpoint,
                            length: int | None) -> RequestContext:
         """Check everything that can be checked before the body is read."""
@@ -115,6 +138,7 @@ class S3App:
             digests = digest_bytes(ctx.payload, body)
         verify_digests(ctx.payload, digests)
 
+    @_answers_database_errors
     async def handle(self, ctx: RequestContext, body):
         """Run the handler; ``body`` is the Ingest of a streamed body, else its bytes."""
         try:

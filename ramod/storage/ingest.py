@@ -22,7 +22,10 @@ Every write that references blobs goes through one ``Ingest``::
 
 Whether the blob is kept depends only on whether the transaction committed, never on a
 flag a handler must remember to set, and never on whether the handler raised after the
-transaction (its row references the blob by then).
+transaction (its row references the blob by then).  When nobody can know — the
+connection to the database was lost during COMMIT (the transaction's exception has a true
+``commit_in_doubt``) — the blob and its staging name are left as a crash would leave
+them, and start-up recovery keeps or removes the blob by what the database says.
 
 Why an async context manager rather than a class whose methods the handler calls in
 order: the discard must happen on every way out of the handler, including ones it never
@@ -101,6 +104,7 @@ class Ingest:
         self._entered = self._closed = False
         self._committed = False
         self._recorded = False
+        self._in_doubt = False
 
     @property
     def blob_id(self) -> str | None:
@@ -122,7 +126,12 @@ class Ingest:
 
     async def __aexit__(self, exc_type, exc, tb) -> bool:
         self._closed = True
-        if self.staging is not None and not self._recorded:
+        if self.staging is not None and self._in_doubt:
+            # the row may reference the blob: leave both names for start-up recovery
+            log.warn("upload {blob} kept for start-up recovery: its metadata commit may or may "
+                     "not have happened", blob=self.staging.blob_id)
+            await _settle(self.pools.run_io(self.staging.close))
+        elif self.staging is not None and not self._recorded:
             outcome, _ = await _settle(self.pools.run_io(self.blobs.discard, self.staging))
             if isinstance(outcome, Failure):
                 log.failure("discarding an upload (start-up recovery removes it)", outcome)
@@ -183,6 +192,7 @@ class Ingest:
             raise RuntimeError("the blob is not durable yet: commit it before recording it")
         outcome, cancelled = await _settle(ensureDeferred(transaction(*args, **kwargs)))
         if isinstance(outcome, Failure):
+            self._in_doubt = bool(getattr(outcome.value, "commit_in_doubt", False))
             outcome.raiseException()
         self._recorded = True
         if self.staging is not None:
