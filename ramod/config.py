@@ -31,6 +31,7 @@ DEFAULTS = {
     "public-url": "",
     "workers": "",
     "node-id": "",
+    "garbage-grace": "3600",
 }
 
 #: the most worker processes --workers defaults to, whatever the machine has
@@ -72,6 +73,9 @@ class Config:
     #: set in a worker process by its supervisor (1..workers); None in a single server
     #: and in the supervisor itself
     worker_id: int | None = None
+    #: seconds an unreferenced blob's file is kept, for GETs (on any process) that read
+    #: the object before it was overwritten or deleted
+    garbage_grace: int = 3600
 
     @classmethod
     def from_options(cls, options, environ=os.environ) -> "Config":
@@ -121,6 +125,7 @@ class Config:
             workers=(_positive_int("workers", values["workers"]) if values["workers"]
                      else default_workers()),
             node_id=_node_id(values["node-id"] or socket.gethostname().split(".")[0]),
+            garbage_grace=_non_negative_int("garbage-grace", values["garbage-grace"]),
         )
 
     @property
@@ -178,4 +183,14 @@ def _positive_int(name: str, value: str) -> int:
         number = 0
     if number <= 0:
         raise usage.UsageError(f"--{name} must be a positive whole number, got {value!r}")
+    return number
+
+
+def _non_negative_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise usage.UsageError(f"--{name} must be a whole number of seconds, got {value!r}")
     return number

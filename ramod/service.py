@@ -30,7 +30,8 @@ from ramod.listener import Listener
 from ramod.metadata.db import open_database
 from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
-from ramod.storage.garbage import remove_garbage
+from ramod.storage.garbage import (SWEEP_LEASE, SWEEP_LEASE_SECONDS, remove_garbage,
+                                   sweep_garbage_blobs)
 from ramod.storage.filesystem import BlobStore
 from ramod.threads import Pools
 
@@ -212,22 +213,26 @@ class RamoService(service.MultiService):
 
     async def sweep_garbage(self):
         """Abort abandoned multipart uploads; remove files of blobs no object references
-        any more, and forget them.
+        any more once they have been garbage for ``--garbage-grace`` seconds, and forget
+        them.  One process of the cluster sweeps at a time: the holder of the sweep's
+        lease in the database, renewed at each sweep (another process takes it over once
+        it has not been renewed for SWEEP_LEASE_SECONDS).
 
         Errors are logged, never raised: a raising call would stop the timer for good.
         """
         if self.store is None:
             return
         try:
-            cutoff = datetime.fromtimestamp(self.reactor.seconds() - self.config.multipart_max_age,
-                                            timezone.utc)
+            now = self.reactor.seconds()
+            if not await self.store.hold_lease(SWEEP_LEASE, self.config.process_name,
+                                               SWEEP_LEASE_SECONDS, now):
+                return
+            cutoff = datetime.fromtimestamp(now - self.config.multipart_max_age, timezone.utc)
             await self.store.abort_uploads_before(cutoff)
             await self.store.forget_expired_presigned_urls(datetime.fromtimestamp(
-                self.reactor.seconds() - PRESIGNED_KEPT_SECONDS, timezone.utc))
-            ids = await self.store.garbage()
-            if ids:
-                removed = await self.pools.run_io(self.blobs.remove_blobs, ids)
-                await self.store.forget_garbage(removed)
+                now - PRESIGNED_KEPT_SECONDS, timezone.utc))
+            await sweep_garbage_blobs(self.store, self.pools, self.blobs,
+                                      self.config.garbage_grace, now)
         except Exception:
             log.failure("sweeping unreferenced blobs failed; will retry")
 

@@ -32,6 +32,8 @@ class Options(usage.Options):
          "Worker processes behind the listeners; 1 = a single process [default: CPUs, at most 8]"],
         ["node-id", None, None,
          "This gateway's name when several share one database and data dir [default: host name]"],
+        ["garbage-grace", None, None,
+         "Keep unreferenced blobs this many seconds for reads still going on [default: 3600]"],
     ]
 
     def postOptions(self):

@@ -4,14 +4,20 @@ Steps look at the columns a table really has, so they work both on a database ma
 by an older ramod and on a fresh one (whose tables are created from today's models).
 """
 
+import time
+
 from peewee import BigIntegerField, DateTimeField, FloatField, IntegerField, TextField, fn
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run_migrations
 
-from ramod.metadata.db import is_postgres
-from ramod.metadata.models import (V1_MODELS, V2_MODELS, V3_MODELS, Bucket, Credential, Object,
-                                   SchemaVersion, Upload, UploadPart)
+from ramod.metadata.db import is_postgres, is_sqlite
+from ramod.metadata.models import (V1_MODELS, V2_MODELS, V3_MODELS, V4_MODELS, Bucket, Credential,
+                                   GarbageBlob, Object, SchemaVersion, Upload, UploadPart)
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
+
+#: PostgreSQL advisory lock taken by a migration, so that gateways starting together
+#: migrate one after the other (any constant: it only has to be the same everywhere)
+MIGRATION_LOCK = 0x72616D6F  # "ramo"
 
 
 def _create_v1(db):
@@ -74,13 +80,35 @@ def _management_v3(db):
         ).where(Bucket.id == bucket.id).execute()
 
 
+def _cluster_v4(db):
+    """Several processes and gateways on one database: the time each garbage blob became
+    garbage (the sweep waits out a grace period), leases, shared token buckets and quota
+    reservations.  Garbage queued before the upgrade counts as garbage from now on."""
+    table = GarbageBlob._meta.table_name
+    if "garbage_at" not in {c.name for c in db.get_columns(table)}:
+        # plain SQL, as in version 3: the SQLite migrator would rebuild the table
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "garbage_at" '
+                       f'DOUBLE PRECISION NOT NULL DEFAULT 0')
+        GarbageBlob.update(garbage_at=time.time()).execute()
+    if "garbageblob_garbage_at" not in {i.name for i in db.get_indexes(table)}:
+        db.execute_sql(f'CREATE INDEX "garbageblob_garbage_at" ON "{table}" ("garbage_at")')
+    db.create_tables(V4_MODELS, safe=True)
+
+
 #: version -> function bringing a database from version-1 to version
-STEPS = {1: _create_v1, 2: _multipart_v2, 3: _management_v3}
+STEPS = {1: _create_v1, 2: _multipart_v2, 3: _management_v3, 4: _cluster_v4}
 
 
 def migrate(db) -> int:
-    """Bring ``db`` to CURRENT_VERSION; return the version found before."""
-    with db.atomic():
+    """Bring ``db`` to CURRENT_VERSION; return the version found before.
+
+    Processes starting together migrate one at a time: the transaction takes SQLite's
+    write lock from its first statement (``BEGIN IMMEDIATE``; a deferred one could not
+    upgrade to a writer once another process had migrated), and a PostgreSQL advisory
+    lock; the second process then finds the schema up to date."""
+    with db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic():
+        if is_postgres(db):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         db.create_tables([SchemaVersion], safe=True)
         row = SchemaVersion.select().first()
         found = row.version if row else 0

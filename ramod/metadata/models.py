@@ -2,11 +2,13 @@
 
 Blobs are reference counted so that later features (copies, multipart parts served
 in place) can share data; a blob whose last reference goes is queued in
-``GarbageBlob`` inside the same transaction, and its file is removed after commit.
+``GarbageBlob`` inside the same transaction, with the time, and the garbage sweep
+removes its file once the grace period has passed.  ``Lease``, ``RateBucket`` and
+``QuotaReservation`` hold what the processes of a cluster share.
 """
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField, FloatField,
-                    ForeignKeyField, IntegerField, Model, TextField)
+from peewee import (BigIntegerField, BooleanField, CharField, DateTimeField, DoubleField,
+                    FloatField, ForeignKeyField, IntegerField, Model, TextField)
 
 from ramod.metadata.db import database_proxy
 
@@ -147,9 +149,13 @@ class UploadPart(BaseModel):
 
 
 class GarbageBlob(BaseModel):
-    """A blob no object references any more; its file is removed by the sweeper."""
+    """A blob no object references any more; its file is removed by the sweeper once it
+    has been garbage for ``--garbage-grace`` seconds (a GET on any process that read the
+    object before may still be reading it)."""
 
     blob_id = CharField(max_length=64, primary_key=True)
+    #: when it became garbage (Unix time of the transaction that dropped its last reference)
+    garbage_at = DoubleField(default=0, index=True)
 
 
 class PresignedUrl(BaseModel):
@@ -168,10 +174,46 @@ class PresignedUrl(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class Lease(BaseModel):
+    """A job only one process of the cluster runs at a time (the garbage sweep): held by
+    ``holder`` until ``expires_at`` (Unix time), renewed by it, taken over once expired."""
+
+    name = CharField(max_length=64, primary_key=True)
+    #: the holding process's name (``node`` or ``node/worker``)
+    holder = CharField(max_length=160)
+    expires_at = DoubleField()
+
+
+class RateBucket(BaseModel):
+    """The token bucket of an access key with a rate limit, shared by every process."""
+
+    credential = ForeignKeyField(Credential, primary_key=True, on_delete="CASCADE")
+    tokens = DoubleField()
+    #: Unix time the tokens were counted at
+    updated_at = DoubleField()
+
+
+class QuotaReservation(BaseModel):
+    """Room an upload in flight holds in its bucket's quota, admitted before its body was
+    read; deleted when the request ends, ignored (and reclaimed) once expired."""
+
+    bucket = ForeignKeyField(Bucket, on_delete="CASCADE")
+    size = BigIntegerField()
+    #: the process serving the upload (``node`` or ``node/worker``)
+    holder = CharField(max_length=160)
+    #: Unix time; the holder renews it while the upload goes on
+    expires_at = DoubleField(index=True)
+
+    class Meta:
+        indexes = ((("bucket", "expires_at"), False),)
+
+
 #: the tables of schema version 1, as it was created
 V1_MODELS = [SchemaVersion, Credential, Bucket, Blob, Object, GarbageBlob]
 #: tables added by schema version 2 (multipart uploads and objects served from parts)
 V2_MODELS = [ObjectPart, Upload, UploadPart]
 #: tables added by schema version 3 (management API)
 V3_MODELS = [PresignedUrl]
-ALL_MODELS = V1_MODELS + V2_MODELS + V3_MODELS
+#: tables added by schema version 4 (several processes and gateways on one database)
+V4_MODELS = [Lease, RateBucket, QuotaReservation]
+ALL_MODELS = V1_MODELS + V2_MODELS + V3_MODELS + V4_MODELS

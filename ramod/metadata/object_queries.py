@@ -3,10 +3,11 @@
 Every object's bytes live in reference-counted blobs: one blob for a simple object,
 one per part for a multipart object.  Whoever points a row at a blob holds one
 reference; ``_release_blob`` drops it and queues the blob as garbage at zero, in the
-same transaction.
+same transaction, with the time (the sweep removes its file after a grace period).
 """
 
 import json
+import time
 
 from peewee import IntegrityError
 
@@ -253,6 +254,6 @@ class ObjectQueries:
             return []
         self._sql.execute("blob_delete", lambda bid: Blob.delete().where(Blob.blob_id == bid),
                           (blob_id,))
-        self._sql.execute("garbage_insert", lambda bid: GarbageBlob.insert(
-            blob_id=bid).on_conflict_ignore(), (blob_id,))
+        self._sql.execute("garbage_insert", lambda bid, at: GarbageBlob.insert(
+            blob_id=bid, garbage_at=at).on_conflict_ignore(), (blob_id, time.time()))
         return [blob_id]

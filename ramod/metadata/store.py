@@ -2,13 +2,21 @@
 
 Public methods return Deferreds of frozen dataclasses (``ramod.metadata.records``),
 never models or queries, so nothing lazy escapes the database thread.  Each call is
-one transaction.  Object and multipart queries live in their own mixins.
+one transaction.  Object, multipart, management and cluster (leases, shared rate limits,
+quota reservations) queries live in their own mixins.
+
+Nothing is cached between calls: several processes (workers, gateways) may share the
+database, and each sees what another committed from its next call on — a disabled key,
+a revoked presigned URL, a completed upload.
 """
+
+import time
 
 from peewee import IntegrityError
 
 from ramod.metadata import errors
 from ramod.metadata.admin_queries import AdminQueries
+from ramod.metadata.cluster_queries import ClusterQueries
 from ramod.metadata.compiled import SqlCache
 from ramod.metadata.db import Transactions, is_postgres
 from ramod.metadata.migrations import migrate
@@ -49,7 +57,7 @@ def _bucket_row(row) -> BucketInfo:
     return BucketInfo(row[0], row[1], row[2], row[3], aware(row[4]), *row[5:10])
 
 
-class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
+class MetadataStore(ObjectQueries, UploadQueries, AdminQueries, ClusterQueries):
     """Async facade over the models; ``pools.run_db`` runs each call in a transaction."""
 
     def __init__(self, db, pools):
@@ -213,9 +221,13 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries):
             return found
         return self._run(q)
 
-    def garbage(self, limit: int = 1000):
+    def garbage(self, limit: int = 1000, before: float | None = None):
+        """Ids of blobs that became garbage before ``before`` (Unix time; default: now),
+        oldest first, at most ``limit``."""
         def q():
-            return [r.blob_id for r in GarbageBlob.select().limit(limit)]
+            cutoff = time.time() if before is None else before
+            return [r.blob_id for r in GarbageBlob.select(GarbageBlob.blob_id).where(
+                GarbageBlob.garbage_at <= cutoff).order_by(GarbageBlob.garbage_at).limit(limit)]
         return self._run(q)
 
     def forget_garbage(self, blob_ids: list):

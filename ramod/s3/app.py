@@ -6,7 +6,6 @@ operation's handler.  Nothing here knows twisted.web.
 """
 
 import functools
-import time
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -51,8 +50,8 @@ class S3App:
     def __init__(self, config, store, blobs, pools, clock):
         self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
         self.clock = clock
-        self.rate_limiter = RateLimiter(time.monotonic)
-        self.quota = quota.QuotaGate()
+        self.rate_limiter = RateLimiter(store)
+        self.quota = quota.QuotaGate(store, config.process_name, clock)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
@@ -96,7 +95,8 @@ class S3App:
                 signature_hash(parsed.signature)):
             raise errors.AccessDenied("This presigned URL has been revoked.",
                                       resource=head.raw_path)
-        wait = self.rate_limiter.acquire(credential.access_key, credential.rate_limit)
+        limited = self.rate_limiter.acquire(credential)  # None: no limit, nothing to take
+        wait = None if limited is None else await limited
         if wait is not None:
             error = errors.SlowDown(
                 f"Access key {credential.access_key} may send {credential.rate_limit:g} "
@@ -128,7 +128,7 @@ class S3App:
         elif ctx.endpoint.operation is ops.UPLOAD_PART:
             size -= await self.store.part_size(ctx.bucket, ctx.endpoint.key,
                                                ctx.endpoint.upload_id, ctx.endpoint.part_number)
-        return self.quota.admit(ctx.bucket, size, ctx.resource)
+        return await self.quota.admit(ctx.bucket, size, ctx.resource)
 
     async def check_small_body(self, ctx: RequestContext, body: bytes) -> None:
         """Hold an in-memory body (XML) to its x-amz-content-sha256, Content-MD5 and checksum."""

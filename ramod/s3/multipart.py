@@ -113,7 +113,7 @@ async def handle_upload_part_copy(app, ctx, body) -> Response:
                 raise _no_such_upload(ctx)
             return _copy_part_response(part, app.now())
         first, last = first_last if first_last is not None else (0, source.size - 1)
-        release = app.quota.admit(ctx.bucket, last - first + 1, ctx.resource)
+        release = await app.quota.admit(ctx.bucket, last - first + 1, ctx.resource)
         async with Ingest(app.pools, app.blobs, app.blobs.new_staging()) as ingest:
             try:
                 md5, checksum = await ingest.commit(copy_range, app.blobs, source.segments, first,

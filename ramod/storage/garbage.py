@@ -1,27 +1,53 @@
 """Removing the files of blobs that no metadata references any more ("garbage").
 
 A metadata transaction that drops a blob's last reference deletes its ``Blob`` row and
-queues it in ``GarbageBlob``, then returns its id.  The caller removes the file right
-away through here; the sweeper (``RamoService.sweep_garbage``) removes whatever is left
-(a blob a reader still has pinned, a failed unlink, a crash in between) and forgets the
-queued ids.  So a file removed late costs disk space for a while, never data.
+queues it in ``GarbageBlob`` with the time, then returns its id.  The file stays for
+``--garbage-grace`` seconds: a GET that looked the object up before it was overwritten
+or deleted may still be opening or reading its blobs, on this process or on any other
+worker or gateway, and ``BlobStore``'s pins only protect the readers of the process that
+removes.  Then ``sweep_garbage_blobs`` (run by ``RamoService.sweep_garbage``, in one
+process of the cluster at a time) removes it and forgets the queued id.
+
+Nothing removes a garbage file earlier, not even right after the transaction in the
+process that made it: no process can know that none of the others looked the object up
+a moment before.  A file removed late costs disk space for a while, never data.
 """
 
-from twisted.internet.defer import Deferred
+import time
+
 from twisted.logger import Logger
 
 log = Logger(namespace="ramod.storage")
 
+#: the database lease of the periodic sweep: one process of the cluster sweeps at a time
+SWEEP_LEASE = "garbage-sweep"
+#: how long the sweeper's lease lasts without a renewal (it renews it every sweep, every
+#: few seconds): when its holder dies, another process takes the sweep over this much later
+SWEEP_LEASE_SECONDS = 30.0
 
-def remove_garbage(owner, blob_ids: list) -> Deferred | None:
-    """Delete unreferenced blob files now, in one I/O job; the sweeper forgets them (and
-    retries the ones still pinned by a reader) later.
+
+def remove_garbage(owner, blob_ids: list) -> None:
+    """What a committed transaction left unreferenced: nothing is removed now.
+
+    The ids are already queued (``GarbageBlob``, with the time) in the transaction that
+    returned them; ``sweep_garbage_blobs`` removes their files once the grace period is
+    over, whichever process made them garbage.  Kept as the one place the write paths
+    hand their garbage to, so that they need not know when files go.
 
     :param owner: anything with ``pools`` and ``blobs`` (the S3App, an ``Ingest``).
-    :return: the I/O job's Deferred (errors are logged, never raised), None if there was
-        nothing to remove.
     """
-    if not blob_ids:
-        return None
-    d = owner.pools.run_io(owner.blobs.remove_blobs, list(blob_ids))
-    return d.addErrback(lambda f: log.failure("removing unreferenced blobs", f))
+    return None
+
+
+async def sweep_garbage_blobs(store, pools, blobs, grace: float, now: float | None = None,
+                              limit: int = 1000) -> list:
+    """Remove the files of blobs that have been garbage for more than ``grace`` seconds
+    (at most ``limit``, oldest first) in one I/O job, and forget them; return the ids
+    removed.  A blob a reader of this process still has pinned stays queued (next sweep)."""
+    cutoff = (time.time() if now is None else now) - grace
+    ids = await store.garbage(limit, before=cutoff)
+    if not ids:
+        return []
+    removed = await pools.run_io(blobs.remove_blobs, ids)
+    await store.forget_garbage(removed)
+    return removed

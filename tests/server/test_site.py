@@ -5,15 +5,18 @@ import hashlib
 import hmac
 import os
 import sys
+import time
 import zlib
 from pathlib import Path
 
 import pytest
+from twisted.internet.defer import Deferred
 
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import SECRET_KEY, Harness, signed  # noqa: E402
 
 from ramod.http.site import LINGER_SECONDS  # noqa: E402
+from ramod.storage.garbage import sweep_garbage_blobs  # noqa: E402
 
 
 @pytest.fixture
@@ -237,11 +240,18 @@ def test_host_header_names_the_bucket_when_virtual_hosted(tmp_path):
 
 
 def test_overwrite_keeps_only_the_new_data(h):
-    """Overwriting a key serves the new body and removes the old blob file."""
+    """Overwriting a key serves the new body; the old blob file stays for the garbage grace
+    period (a GET on another process may be reading it), then the sweep removes it."""
     h.exchange(signed("PUT", "/bkt/over", b"first version"))
     out = h.exchange(signed("PUT", "/bkt/over", b"second"))
     assert status(out) == 200
     assert body_of(h.exchange(signed("GET", "/bkt/over"))) == b"second"
+    assert len(blob_files(h)) == 2
+    grace = h.config.garbage_grace
+    sweep = sweep_garbage_blobs(h.store, h.pools, h.blobs, grace, time.time() + grace + 1)
+    removed = []
+    Deferred.fromCoroutine(sweep).addCallback(removed.extend)  # inline pools: done at once
+    assert len(removed) == 1
     assert len(blob_files(h)) == 1
 
 

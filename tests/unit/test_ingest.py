@@ -9,6 +9,7 @@ runs it (in the test's thread), so a test can cancel a write while one of its jo
 
 import errno
 import hashlib
+import time
 import uuid
 from collections import deque
 
@@ -18,13 +19,13 @@ from twisted.python.failure import Failure
 
 from ramod.http.body import BodyPipeline
 from ramod.metadata import errors as meta
-from ramod.metadata.models import Blob
+from ramod.metadata.models import Blob, GarbageBlob
 from ramod.metadata.records import NewObject, PartInfo, UploadInfo, utcnow
 from ramod.metadata.store import MetadataStore
 from ramod.protocol.payload import PayloadSpec
 from ramod.storage.copying import copy_range
 from ramod.storage.filesystem import BlobStore
-from ramod.storage.garbage import remove_garbage
+from ramod.storage.garbage import remove_garbage, sweep_garbage_blobs
 from ramod.storage.ingest import Ingest
 
 
@@ -111,6 +112,9 @@ class Env:
     def referenced(self) -> set:
         return {row.blob_id for row in Blob.select(Blob.blob_id)}
 
+    def queued_garbage(self) -> set:
+        return {row.blob_id for row in GarbageBlob.select(GarbageBlob.blob_id)}
+
     def assert_consistent(self) -> None:
         """No job left, staging/ empty, blobs/ == the blobs the metadata references."""
         assert not self.pools.jobs
@@ -174,16 +178,28 @@ def test_a_write_keeps_its_blob_and_releases_the_staging_name(env):
     env.assert_consistent()
 
 
-def test_an_overwrite_removes_the_old_blob_through_the_io_pool(env):
+def sweep_after_the_grace(env, grace=3600) -> list:
+    """The garbage sweep run once ``grace`` seconds have passed: the ids it removed."""
+    return env.sync(env.start(sweep_garbage_blobs(env.meta, env.pools, env.blobs, grace,
+                                                  time.time() + grace + 1)))
+
+
+def test_an_overwrite_keeps_the_old_blob_for_the_grace_then_the_sweep_removes_it(env):
+    """The old blob's file outlives the overwrite (a GET on another process may be reading
+    it), queued as garbage; the sweep removes it through the I/O pool once the grace is over."""
     first = env.sync(env.start(put(env, "k", b"one")))
     env.pools.log.clear()
     second = env.sync(env.start(put(env, "k", b"two")))
-    assert env.blob_files() == {second.blob_id}
-    assert env.read(second.blob_id) == b"two"
-    assert first.blob_id not in env.blob_files()
-    # commit, the transaction, then the release and the garbage, each a pool job
-    assert env.pools.log == ["io:fill_and_commit", "db:in_thread", "io:release_staging",
-                             "io:remove_blobs"]
+    assert env.blob_files() == {first.blob_id, second.blob_id}
+    assert env.read(second.blob_id) == b"two" and env.read(first.blob_id) == b"one"
+    assert env.queued_garbage() == {first.blob_id}
+    # commit, the transaction, then the release, each a pool job: no removal yet
+    assert env.pools.log == ["io:fill_and_commit", "db:in_thread", "io:release_staging"]
+    assert env.sync(env.start(sweep_garbage_blobs(env.meta, env.pools, env.blobs, 3600))) == []
+    env.pools.log.clear()
+    assert sweep_after_the_grace(env) == [first.blob_id]
+    assert "io:remove_blobs" in env.pools.log
+    assert env.blob_files() == {second.blob_id} and env.queued_garbage() == set()
     env.assert_consistent()
 
 
@@ -337,7 +353,8 @@ def test_a_part_replacing_one_removes_the_old_blob(env):
     env.sync(env.start(upload_part(env, upload, 1, b"first")))
     old = env.blob_files()
     garbage = env.sync(env.start(upload_part(env, upload, 1, b"second")))
-    assert garbage == sorted(old) and not (env.blob_files() & old)
+    assert garbage == sorted(old) and env.queued_garbage() == old
+    assert sweep_after_the_grace(env) == sorted(old) and not (env.blob_files() & old)
     assert len(env.blob_files()) == 1
     env.assert_consistent()
 
@@ -365,6 +382,7 @@ def test_a_copy_shares_the_blob_and_removes_what_it_replaced(env):
     old = env.sync(env.start(put(env, "dst", b"old copy")))
     info, garbage = env.sync(env.start(copy(env, "src", "dst")))
     assert info.blob_id == src.blob_id and garbage == [old.blob_id]
+    assert sweep_after_the_grace(env) == [old.blob_id]
     assert env.blob_files() == {src.blob_id}
     env.assert_consistent()
 

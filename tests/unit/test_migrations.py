@@ -1,5 +1,6 @@
 """Schema upgrades keep every row: a version-1 database is brought to the current version."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -7,8 +8,8 @@ from peewee import SqliteDatabase
 
 from ramod.metadata.db import SQLITE_PRAGMAS, database_proxy
 from ramod.metadata.migrations import CURRENT_VERSION, migrate
-from ramod.metadata.models import (Bucket, Credential, Object, ObjectPart, SchemaVersion, Upload,
-                                   UploadPart)
+from ramod.metadata.models import (Bucket, Credential, GarbageBlob, Lease, Object, ObjectPart,
+                                   QuotaReservation, RateBucket, SchemaVersion, Upload, UploadPart)
 
 V1_SQL = (Path(__file__).parent / "schema_v1_sqlite.sql").read_text()
 
@@ -67,3 +68,22 @@ def test_fresh_database_gets_the_current_schema(tmp_path):
     assert migrate(db) == 0
     assert {c.name for c in db.get_columns("object")} >= {"part_count", "tags", "blob_id"}
     assert SchemaVersion.get().version == CURRENT_VERSION
+
+
+def test_upgrade_to_v4_dates_queued_garbage_and_adds_the_cluster_tables(v1_db):
+    """Garbage queued before the upgrade counts as garbage from the upgrade on (a process
+    of the older version may still be reading it); leases, token buckets and quota
+    reservations get their tables, and the upgraded GarbageBlob takes what v4 writes."""
+    v1_db.execute_sql("INSERT INTO garbageblob VALUES ('old')")
+    before = time.time()
+    migrate(v1_db)
+    assert {c.name for c in v1_db.get_columns("garbageblob")} == {"blob_id", "garbage_at"}
+    assert "garbageblob_garbage_at" in {i.name for i in v1_db.get_indexes("garbageblob")}
+    assert GarbageBlob.get().garbage_at >= before
+    assert {"lease", "ratebucket", "quotareservation"} <= set(v1_db.get_tables())
+    GarbageBlob.create(blob_id="new", garbage_at=1.5)
+    Lease.create(name="job", holder="n/1", expires_at=2.5)
+    RateBucket.create(credential=1, tokens=1.0, updated_at=3.5)
+    QuotaReservation.create(bucket=1, size=10, holder="n/1", expires_at=4.5)
+    assert migrate(v1_db) == CURRENT_VERSION == 4
+    assert GarbageBlob.get(GarbageBlob.blob_id == "new").garbage_at == 1.5
