@@ -126,6 +126,9 @@ class Config:
                      else default_workers()),
             node_id=_node_id(values["node-id"] or socket.gethostname().split(".")[0]),
             garbage_grace=_non_negative_int("garbage-grace", values["garbage-grace"]),
+            # internal, never from the file: the supervisor gives it to the workers it starts
+            worker_id=(_positive_int("worker-id", options["worker-id"])
+                       if options.get("worker-id") is not None else None),
         )
 
     @property

@@ -1,18 +1,23 @@
-"""RamoService: the server as a tree of services.
+"""RamoService: the server, or one worker process of it, as a tree of services.
 
 Children, each a ``twisted.application.service.Service``: the thread pools
 (``ramod.threads.Pools``), the garbage sweeper (a ``TimerService``), the access log,
 and the management API and S3 listeners (``ramod.listener.Listener``).
 
-Start-up order: pools -> data directory -> schema migration -> crash recovery of
-staged uploads -> root credentials -> access log -> listeners (then the port files and
-the "how to connect" banner).  Stopping goes the other way, one step after the other:
-listeners, requests in flight (drained), sweeper, access log, pools, database.
+A single server (``--workers 1``) does a node's one-time start-up work itself
+(``ramod.startup``: data directory, node lock, schema migration, recovery of idle
+staging areas, root credential, management API key), binds its listeners, writes the
+port files and prints the "how to connect" banner.  A worker process (``--worker-id``,
+started by ``ramod.supervisor``) skips all that: it claims and recovers its own staging
+slot, adopts the listening sockets its supervisor passed it and says it is ready.
+
+Start-up order: pools -> data directory -> node lock -> schema migration -> crash
+recovery of staged uploads -> root credentials -> access log -> listeners (then the port
+files and the banner).  Stopping goes the other way, one step after the other:
+listeners, requests in flight (drained), sweeper, access log, pools, database, locks.
 """
 
 import os
-import secrets
-import string
 import sys
 from datetime import datetime, timezone
 
@@ -21,7 +26,6 @@ from twisted.application.internet import TimerService
 from twisted.internet import defer, task
 from twisted.logger import Logger
 
-from ramoclient.limits import ADMIN_KEY_FILE
 from ramod.admin.app import AdminApp
 from ramod.admin.site import make_admin_site
 from ramod.http.access_log import AccessLog
@@ -32,8 +36,12 @@ from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
 from ramod.storage.garbage import (SWEEP_LEASE, SWEEP_LEASE_SECONDS, remove_garbage,
                                    sweep_garbage_blobs)
-from ramod.storage.filesystem import BlobStore
+from ramod.startup import (NodeStart, base_url, claim_node, generate_keys, is_tls,
+                           prepare_node, print_admin_banner, print_banner, recover_staging,
+                           watch_node_lock, write_port_file)
+from ramod.storage.filesystem import BlobStore, DataDirInUse
 from ramod.threads import Pools
+from ramod.worker import ADMIN_FD, S3_FD, Lifeline, report_ready, staging_slot
 
 log = Logger(namespace="ramod")
 
@@ -44,49 +52,15 @@ PRESIGNED_KEPT_SECONDS = 24 * 3600
 DRAIN_SECONDS = 30.0
 
 
-def load_admin_key(config) -> tuple:
-    """(key, created): RAMO_ADMIN_API_KEY, else the one kept in the data directory, else a
-    new one written there (mode 0600).  I/O thread."""
-    if config.admin_api_key:
-        return config.admin_api_key, False
-    path = config.data_dir / ADMIN_KEY_FILE
-    try:
-        key = path.read_text().strip()
-        if key:
-            return key, False
-    except FileNotFoundError:
-        pass
-    key = "ramo_" + secrets.token_urlsafe(32)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return key, True
-
-
-def generate_keys() -> tuple:
-    """A new (access key, secret key) pair in AWS's shapes."""
-    access = "RAMO" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
-    secret = secrets.token_urlsafe(30)[:40]
-    return access, secret
-
-
-def _write_port_file(path, port: int) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(f"{port}\n")
-    tmp.replace(path)
-
-
 class RamoService(service.MultiService):
-    """The whole server; ``ready`` fires once the S3 listener accepts connections."""
+    """The whole server, or one worker of it; ``ready`` fires once the S3 listener accepts
+    connections."""
 
     def __init__(self, config, reactor):
         super().__init__()
         self.config = config
         self.reactor = reactor
+        self.is_worker = config.worker_id is not None
         self.pools = Pools(reactor, db_threads=1 if config.is_sqlite else 8,
                            io_threads=config.io_threads)
         self.pools.setServiceParent(self)
@@ -94,7 +68,10 @@ class RamoService(service.MultiService):
             GARBAGE_SWEEP_SECONDS, lambda: defer.Deferred.fromCoroutine(self.sweep_garbage()))
         self.sweeper.setName("sweeper")
         self.sweeper.setServiceParent(self)
-        self.blobs = BlobStore(config.data_dir)
+        self.blobs = BlobStore(config.data_dir, config.node_id, staging_slot(config.worker_id))
+        self.node_lock = None
+        self.node_lock_check = None
+        self.lifeline = None
         self.db = None
         self.store = None
         self.app = None
@@ -127,89 +104,77 @@ class RamoService(service.MultiService):
 
     async def _start(self):
         cfg = self.config
-        await self.pools.run_io(self.blobs.prepare)
-        self.blobs.lock()
+        if self.is_worker:
+            # the supervisor going away must stop this worker, even during its start-up
+            self.lifeline = Lifeline(self.reactor, self._supervisor_gone)
+            self.lifeline.start()
+            await self.pools.run_io(self.blobs.prepare)
+        else:
+            self.node_lock = await claim_node(cfg, self.blobs, self.pools)
+            self.node_lock_check = watch_node_lock(self.reactor, self.pools, self.node_lock,
+                                                   cfg.node_id)
         self.db = open_database(cfg.db_url)
         self.store = MetadataStore(self.db, self.pools)
-        await self.store.migrate()
-        staged = await self.pools.run_io(self.blobs.staged_ids)
-        committed = await self.store.blobs_exist(staged)
-        removed = await self.pools.run_io(self.blobs.recover, committed, staged)
-        if staged:
-            log.info("recovered {n} interrupted uploads ({r} removed)", n=len(staged), r=removed)
-        root, created = await self.store.ensure_root(cfg.root_access_key, cfg.root_secret_key,
-                                                     generate_keys)
+        node = None
+        if not self.is_worker:
+            node = await prepare_node(cfg, self.store, self.blobs, self.pools, generate_keys)
+        await self._claim_staging()
+        await recover_staging(self.store, self.blobs, self.pools)
         self.app = S3App(cfg, self.store, self.blobs, self.pools, self.reactor)
-        self.access_log = AccessLog(cfg.access_log, self.reactor)
+        self.access_log = AccessLog(cfg.access_log, self.reactor, process=cfg.process_name)
         self.access_log.setServiceParent(self)          # a running parent starts it now
-        admin_key, admin_created = None, False
         if cfg.admin_listen is not None:
-            admin_key, admin_created = await self.pools.run_io(load_admin_key, cfg)
+            # a worker's key comes from its supervisor, through RAMO_ADMIN_API_KEY
+            admin_key = node.admin_key if node is not None else cfg.admin_api_key
             admin = AdminApp(cfg, self.store, self.blobs, self.pools, self.reactor, admin_key,
                              self.s3_url, generate_keys, lambda ids: remove_garbage(self.app, ids))
             self.admin_listener = self._listener(cfg.admin_listen, make_admin_site(admin),
-                                                 "admin-listener")
+                                                 "admin-listener", ADMIN_FD)
             admin_port = await self.admin_listener.listen()
-            if cfg.admin_port_file:
-                _write_port_file(cfg.admin_port_file, admin_port.getHost().port)
+            if cfg.admin_port_file and not self.is_worker:
+                write_port_file(cfg.admin_port_file, admin_port.getHost().port)
         self.site = make_site(self.app, self.access_log)
-        self.s3_listener = self._listener(cfg.listen, self.site, "s3-listener")
+        self.s3_listener = self._listener(cfg.listen, self.site, "s3-listener", S3_FD)
         bound = (await self.s3_listener.listen()).getHost().port
-        if cfg.port_file:
-            _write_port_file(cfg.port_file, bound)
-        self._banner(root, created, bound)
-        if self.admin_port is not None:
-            self._admin_banner(admin_key, admin_created)
+        if self.is_worker:
+            report_ready()
+            log.info("worker {id} serving", id=cfg.worker_id)
+        else:
+            if cfg.port_file:
+                write_port_file(cfg.port_file, bound)
+            self._banners(node)
         self.ready.callback(bound)
 
-    def _listener(self, description: str, factory, name: str) -> Listener:
-        listener = Listener(self.reactor, description, factory, name)
+    async def _claim_staging(self) -> None:
+        """Take this process's staging slot.  A worker waits for it: the only other
+        holder can be a worker of an earlier supervisor (killed) still draining."""
+        try:
+            self.blobs.claim_staging()
+        except DataDirInUse:
+            if not self.is_worker:
+                raise
+            log.warn("staging area {path} is still in use (a worker of an earlier start "
+                     "draining its last requests?): waiting for it", path=str(self.blobs.staging_dir))
+            await self.pools.run_io(self.blobs.claim_staging, True)
+
+    def _supervisor_gone(self) -> None:
+        if self.reactor.running:
+            self.reactor.stop()
+
+    def _listener(self, description: str, factory, name: str, inherited_fd: int) -> Listener:
+        listener = Listener(self.reactor, description, factory, name,
+                            inherited_fd if self.is_worker else None)
         listener.setServiceParent(self)
         return listener
 
     def s3_url(self) -> str:
         """The S3 listener's base URL (127.0.0.1 for a wildcard address)."""
-        scheme = "https" if self.config.listen.startswith(("ssl:", "tls:")) else "http"
-        address = self.port.getHost()
-        host = "127.0.0.1" if address.host in ("0.0.0.0", "::") else address.host
-        host = f"[{host}]" if ":" in host else host
-        return f"{scheme}://{host}:{address.port}"
+        return base_url(self.port.getHost(), is_tls(self.config.listen))
 
-    def _admin_banner(self, key: str, created: bool) -> None:
-        address = self.admin_port.getHost()
-        host = "127.0.0.1" if address.host in ("0.0.0.0", "::") else address.host
-        url = f"http://{host}:{address.port}"
-        if self.config.admin_api_key:
-            shown = "(from RAMO_ADMIN_API_KEY)"
-        elif created:
-            shown = f"{key}  (kept in {self.config.data_dir / ADMIN_KEY_FILE})"
-        else:
-            shown = f"(in {self.config.data_dir / ADMIN_KEY_FILE})"
-        print(f"Management API on {url}/api/v1 (OpenAPI: {url}/openapi.json)\n"
-              f"  admin API key: {shown}\n"
-              f"  ramoctl --url {url} stats\n", flush=True)
-        log.info("management API listening on {url}", url=url)
-
-    def _banner(self, root, created, bound: int) -> None:
-        url = self.s3_url()
-        if self.config.root_secret_key:
-            secret = "(from RAMO_ROOT_SECRET_KEY)"
-        elif created:
-            secret = root.secret_key
-        else:
-            secret = "(printed when the data directory was created)"
-        shown = root.secret_key if created and not self.config.root_secret_key else "<secret>"
-        print(
-            f"\nRamo S3 server listening on {url} (data: {self.config.data_dir})\n"
-            f"  access key: {root.access_key}\n"
-            f"  secret key: {secret}\n"
-            f"  region:     {self.config.region}\n\n"
-            f"  AWS CLI: AWS_ACCESS_KEY_ID={root.access_key} AWS_SECRET_ACCESS_KEY={shown} "
-            f"aws --endpoint-url {url} s3 ls\n"
-            f"  boto3:   boto3.client('s3', endpoint_url='{url}', aws_access_key_id="
-            f"'{root.access_key}', aws_secret_access_key='{shown}', region_name="
-            f"'{self.config.region}')\n", flush=True)
-        log.info("listening on {url}", url=url)
+    def _banners(self, node: NodeStart) -> None:
+        print_banner(self.config, node, self.s3_url())
+        if self.admin_port is not None:
+            print_admin_banner(self.config, node, base_url(self.admin_port.getHost()))
 
     async def sweep_garbage(self):
         """Abort abandoned multipart uploads; remove files of blobs no object references
@@ -253,6 +218,10 @@ class RamoService(service.MultiService):
         return defer.Deferred.fromCoroutine(self._stop())
 
     async def _stop(self) -> None:
+        if self.lifeline is not None:
+            self.lifeline.stop()
+        if self.node_lock_check is not None and self.node_lock_check.running:
+            self.node_lock_check.stop()
         for listener in (self.admin_listener, self.s3_listener):
             if listener is not None and listener.running:
                 await defer.maybeDeferred(listener.stopService)
@@ -261,6 +230,8 @@ class RamoService(service.MultiService):
         for child in (self.sweeper, self.access_log, self.pools):
             if child is not None and child.running:
                 await defer.maybeDeferred(child.stopService)
-        self.blobs.unlock()
         if self.db is not None:
             self.db.close()
+        self.blobs.unlock()
+        if self.node_lock is not None:
+            self.node_lock.release()

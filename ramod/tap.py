@@ -1,8 +1,10 @@
 """twistd glue only: the ``ramod`` command-line options and ``makeService``."""
 
+from pathlib import Path
+
 from twisted.python import usage
 
-from ramod.config import Config
+from ramod.config import DEFAULTS, Config
 
 
 class Options(usage.Options):
@@ -36,16 +38,37 @@ class Options(usage.Options):
          "Keep unreferenced blobs this many seconds for reads still going on [default: 3600]"],
     ]
 
+    #: internal, not for users: the supervisor starts each worker process with its number
+    optParameters.append(["worker-id", None, None, "(internal: set by the supervisor)"])
+
     def postOptions(self):
         self["parsed"] = Config.from_options(self)
 
 
+def worker_arguments(options) -> list:
+    """The ``ramod`` options a supervisor's workers get: the ones it was given, so that
+    each worker reads the same ``--config`` file and settings; no port files (the
+    supervisor writes them) and no ``--worker-id`` (the supervisor adds each one's)."""
+    args = []
+    if options.get("config"):
+        args += ["--config", str(Path(options["config"]).resolve())]
+    for name in DEFAULTS:
+        if name not in ("port-file", "admin-port-file") and options.get(name) is not None:
+            args += [f"--{name}", options[name]]
+    return args
+
+
 def makeService(options, reactor=None):
-    """Build the service tree for ``twistd ramod``."""
+    """Build the service tree for ``twistd ramod``: a single server (``--workers 1``, or a
+    worker process), else a supervisor of ``--workers`` worker processes."""
     from ramod.glibc_malloc import tune_allocator
-    from ramod.service import RamoService
 
     tune_allocator()
     if reactor is None:
         from twisted.internet import reactor
-    return RamoService(options["parsed"], reactor)
+    config = options["parsed"]
+    if config.workers > 1 and config.worker_id is None:
+        from ramod.supervisor import Supervisor
+        return Supervisor(config, reactor, worker_arguments(options))
+    from ramod.service import RamoService
+    return RamoService(config, reactor)

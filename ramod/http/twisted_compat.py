@@ -31,6 +31,19 @@ Private attributes used, and what the public API lacks:
     ``Headers.setRawHeaders`` canonicalises every name to Title-Case (``x-amz-meta-color``
     goes out as ``X-Amz-Meta-Color``); S3 sends user metadata names as given.
 
+``SSL4ServerEndpoint._sslContextFactory`` -- ``tls_context_factory``
+    The context factory an ``ssl:`` strports description builds (``privateKey``,
+    ``certKey``, ``extraCertChain``, ``dhParameters``, ``sslmethod``...).  A worker process
+    adopts a listening socket its supervisor bound (``IReactorSocket.adoptStreamPort``,
+    which has no TLS variant) and wraps its factory in ``TLSMemoryBIOFactory`` itself, as
+    ``listenSSL`` does; the endpoint is the only public parser of those descriptions, and
+    it keeps what it parsed to itself.
+``tcp.Port.socket`` -- ``listening_socket``
+    The listening socket of a port the supervisor bound through strports and hands to
+    its workers.  Public but undocumented; and the port must never be closed with
+    ``stopListening``, which calls ``shutdown()`` on the socket: that would stop it
+    accepting in every process sharing it.
+
 Hooks Ramo overrides, documented but "not intended for users" (the overrides stay in
 ``site.py`` and ``plain_channel.py``): ``Request.gotLength`` (headers parsed, body not yet
 read), ``Request.handleContentChunk``, ``Request.requestReceived`` and
@@ -43,6 +56,9 @@ Also relied on, public but undocumented: ``HTTPChannel.requests`` (the request q
 (its read size, and the write-buffer size at which it pauses its producer).
 """
 
+import socket
+
+from twisted.internet.endpoints import SSL4ServerEndpoint
 from twisted.web.http import HTTPChannel, Request
 from twisted.web.http_headers import Headers
 
@@ -99,3 +115,19 @@ def set_raw_header(headers: Headers, name: bytes, value: bytes) -> None:
     its canonical name (``getRawHeaders``/``hasHeader``), which Title-Case theirs.
     """
     headers._rawHeaders[name] = [value]
+
+
+def tls_context_factory(endpoint):
+    """The TLS context factory of a server endpoint made from an ``ssl:`` description
+    (``endpoints.serverFromString``); None for any other endpoint."""
+    if isinstance(endpoint, SSL4ServerEndpoint):
+        return endpoint._sslContextFactory
+    return None
+
+
+def listening_socket(port) -> socket.socket:
+    """Take the listening socket of a just-bound TCP port away from the reactor: it is no
+    longer read (connections wait in its queue for whoever accepts them), and the caller
+    closes it with ``.close()``, never ``port.stopListening()`` (see the module's notes)."""
+    port.stopReading()
+    return port.socket

@@ -28,6 +28,7 @@ from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase
 from twisted.logger import Logger
 
 from ramod.metadata.errors import DatabaseBusy, DatabaseUnavailable
+from ramod.metadata.sqlite_writers import run_sqlite_transaction
 
 log = Logger(namespace="ramod.metadata")
 
@@ -177,9 +178,10 @@ class Transactions:
         - no connection can be made, or the second try fails too: ``DatabaseUnavailable``
           (nothing committed).
 
-        On SQLite, a write lock that stayed taken past the busy timeout is
-        ``DatabaseBusy`` (the transaction was rolled back); it is not retried, since the
-        busy timeout has already waited.
+        On SQLite, a transaction that meets another process's write runs again as a
+        writer (``ramod.metadata.sqlite_writers``: worker processes share the file); a
+        write lock that stayed taken past the busy timeout is ``DatabaseBusy`` (the
+        transaction was rolled back).
         """
         if not self._postgres:
             return self._run_sqlite(fn, args)
@@ -270,8 +272,7 @@ class Transactions:
         # reconnecting per call would re-run the SQLite pragmas every time
         db.connect(reuse_if_open=True)
         try:
-            with db.atomic():
-                return fn(*args)
+            return run_sqlite_transaction(db, fn, args, _sqlite_busy)
         except OperationalError as e:
             if _sqlite_busy(e):
                 raise DatabaseBusy(_driver_message(e)) from e

@@ -2,9 +2,23 @@
 
 Layout under the data directory::
 
-    staging/<id>        bodies being received; a PUT in flight owns exactly one
-    blobs/<id[:2]>/<id> committed data, named by a random hex id
-    ramod.lock          flock'd by the running server (see ``BlobStore.lock``)
+    staging/<node>/<slot>/<id>  bodies being received; a PUT in flight owns exactly one
+    staging/<id>                the layout before worker processes: recovered at start
+    blobs/<id[:2]>/<id>         committed data, named by a random hex id
+    locks/<node>/<slot>.lock    flock'd by the process staging in staging/<node>/<slot>/
+    ramod.lock                  SQLite: flock'd by the running server (``BlobStore.lock``)
+
+``<node>`` is the gateway's ``--node-id``; ``<slot>`` is ``server`` for a single server
+(``--workers 1``) and ``worker-<I>`` for worker process I of a supervisor.  Each process
+stages only in its own slot and recovers it at start while holding its slot lock, so
+recovery never touches a staging area a live process is using: another worker's, or
+one of an old worker still draining after its supervisor was killed.  The node's main
+process (single server or supervisor) also recovers, at start, every slot of its node
+whose lock is free (workers of an earlier run with more of them) and the old flat
+layout.  The locks live outside ``staging/``: everything under ``staging/`` is an
+upload in flight or a leftover of one.  Locks of two gateways never meet: each has its
+own ``<node>`` (kept unique by the node lock, ``ramod.startup``), so a slot lock is
+only ever contended by processes of one host.
 
 Object keys never become paths: blob ids are generated here (``uuid4().hex``).
 
@@ -16,7 +30,7 @@ every write drives it through ``ramod.storage.ingest.Ingest``):
 3. the metadata row pointing at ``<id>`` is committed (the store's transaction);
 4. ``staging/<id>`` is unlinked, and only then does the client hear 200.
 
-A crash at any point leaves ``staging/<id>``; ``recover`` keeps ``blobs/xx/<id>`` if
+A crash at any point leaves ``staging/<node>/<slot>/<id>``; ``recover`` keeps ``blobs/xx/<id>`` if
 committed metadata references it and removes both names otherwise.  Readers only
 ever open ``blobs/``, so nothing half-written is visible.
 """
@@ -50,6 +64,13 @@ _BLOB_ID = re.compile(r"[0-9a-f]{32}")
 def _is_blob_id(name: str) -> bool:
     """Blob ids are uuid4().hex: 32 lower-case hex digits, never anything a client sent."""
     return _BLOB_ID.fullmatch(name) is not None
+
+
+def _subdirectories(path: Path) -> list:
+    try:
+        return sorted(p.name for p in path.iterdir() if p.is_dir())
+    except FileNotFoundError:
+        return []
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -117,7 +138,56 @@ class StagingFile:
 
 
 class DataDirInUse(Exception):
-    """Another ramod holds this data directory's staging area."""
+    """Another ramod holds this data directory (or this staging slot)."""
+
+
+def _try_flock(path: Path, wait: bool = False) -> int | None:
+    """An open descriptor of ``path`` holding its exclusive flock, or None if another
+    process holds it (``wait``: block until it is released instead)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class StagingArea:
+    """One staging directory and, unless it is the old flat layout, the lock file that
+    says a live process stages there.
+
+    ``flat``: the pre-worker ``staging/`` itself, whose subdirectories are the nodes'
+    areas: only the files directly in it are its own.
+    """
+
+    def __init__(self, path: Path, lock_path: Path | None, flat: bool = False):
+        self.path, self.lock_path, self.flat = Path(path), lock_path, flat
+        self._lock_fd: int | None = None
+
+    def __repr__(self) -> str:
+        return f"StagingArea({str(self.path)!r})"
+
+    def try_lock(self, wait: bool = False) -> bool:
+        """Take the area's lock if no live process holds it (``wait``: once it is
+        released); the flat area has none: the node lock covers it."""
+        if self.lock_path is None or self._lock_fd is not None:
+            return True
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _try_flock(self.lock_path, wait)
+        return self._lock_fd is not None
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def ids(self) -> list:
+        """Blob ids with a staging name here: uploads that were in flight at a crash."""
+        try:
+            return [p.name for p in self.path.iterdir() if _is_blob_id(p.name) and p.is_file()]
+        except FileNotFoundError:
+            return []
 
 
 class BlobStore:
@@ -126,12 +196,22 @@ class BlobStore:
     Methods that fsync, link or unlink must be called through the I/O pool.
     """
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, node_id: str = "local", slot: str | None = "server"):
+        """:param node_id: the gateway's ``--node-id``.
+        :param slot: ``server`` (a single server) or ``worker-<I>``: this process's
+            staging area, ``staging/<node_id>/<slot>/``; None for a supervisor, which
+            stages nothing."""
         self.root = Path(data_dir)
-        self.staging_dir = self.root / "staging"
+        self.node_id, self.slot = node_id, slot
+        self.staging_root = self.root / "staging"
+        self.node_staging_dir = self.staging_root / node_id
+        self.node_locks_dir = self.root / "locks" / node_id
+        self.staging_dir = self.node_staging_dir / slot if slot else None
+        self.staging = (StagingArea(self.staging_dir, self.node_locks_dir / f"{slot}.lock")
+                        if slot else None)
         self.blobs_dir = self.root / "blobs"
         # plain strings for the per-request paths: pathlib costs more than the syscalls
-        self._staging_prefix = f"{self.staging_dir}{os.sep}"
+        self._staging_prefix = f"{self.staging_dir}{os.sep}" if slot else None
         self._blobs_prefix = f"{self.blobs_dir}{os.sep}"
         self._lock_fd: int | None = None
         #: blob id -> readers holding it open; a pinned blob's file is not removed yet
@@ -139,16 +219,14 @@ class BlobStore:
         self._pins_lock = threading.Lock()
 
     def lock(self) -> None:
-        """Take the staging area for this process alone.
+        """Take the data directory for this server alone (SQLite: one server per data
+        directory; its worker processes do not take it, they are the same server).
 
-        Start-up recovery removes staged uploads that have no metadata: a second server
-        on the same staging area would remove the first one's uploads in flight.
+        SQLite over a shared filesystem is not safe, and start-up recovery of the old
+        flat staging layout assumes no other server writes there.
         """
-        fd = os.open(self.root / "ramod.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        fd = _try_flock(self.root / "ramod.lock")
+        if fd is None:
             raise DataDirInUse(f"another ramod is already using {self.root}")
         self._lock_fd = fd
 
@@ -156,14 +234,47 @@ class BlobStore:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        if self.staging is not None:
+            self.staging.unlock()
+
+    def claim_staging(self, wait: bool = False) -> None:
+        """Take this process's staging slot (held until ``unlock``); DataDirInUse if a
+        live process still stages there (an old worker draining its last requests),
+        unless ``wait`` (an I/O thread): then block until it is free."""
+        if not self.staging.try_lock(wait):
+            raise DataDirInUse(f"staging area {self.staging_dir} is in use by another process")
+
+    def idle_staging_areas(self, every_node: bool = False) -> list:
+        """(node's main process, at start) the old flat ``staging/`` and every other slot
+        of this node that no live process holds, each locked: recover them, then
+        ``unlock`` each.  ``every_node``: the slots of every node id found (SQLite, where
+        this server has the whole data directory: a node id that changed, say with the
+        host name, leaves its slots behind)."""
+        areas = [StagingArea(self.staging_root, None, flat=True)]
+        nodes = _subdirectories(self.staging_root) if every_node else [self.node_id]
+        for node in nodes:
+            for slot in _subdirectories(self.staging_root / node):
+                if node == self.node_id and slot == self.slot:
+                    continue
+                area = StagingArea(self.staging_root / node / slot,
+                                   self.root / "locks" / node / f"{slot}.lock")
+                if area.try_lock():
+                    areas.append(area)
+        return areas
 
     def prepare(self) -> None:
-        """Create the directory tree (durably) if it is not there yet."""
+        """Create the directory tree, this process's staging slot included (durably),
+        if it is not there yet."""
         created = False
-        for d in (self.root, self.staging_dir, self.blobs_dir):
+        for d in (self.root, self.staging_root, self.blobs_dir):
             if not d.is_dir():
                 d.mkdir(parents=True, exist_ok=True)
                 created = True
+        for d in (self.staging_dir, self.node_locks_dir):
+            if d is not None and not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True)
+                _fsync_dir(d.parent)
+                _fsync_dir(d.parent.parent)
         for i in range(16 ** FANOUT_HEX):
             sub = self.blobs_dir / f"{i:0{FANOUT_HEX}x}"
             if not sub.is_dir():
@@ -254,19 +365,27 @@ class BlobStore:
         """Remove many blob files in one I/O job; return the ids actually removed."""
         return [blob_id for blob_id in blob_ids if self.remove_blob(blob_id)]
 
-    def staged_ids(self) -> list:
-        """Blob ids with a staging name: uploads that were in flight at a crash."""
-        return [p.name for p in self.staging_dir.iterdir() if _is_blob_id(p.name)]
+    def staged_ids(self, area: StagingArea | None = None) -> list:
+        """Blob ids with a staging name in ``area`` (default: this process's own):
+        uploads that were in flight at a crash."""
+        return (area or self.staging).ids()
 
-    def recover(self, committed: set, staged: list) -> int:
-        """Roll staged uploads forward (``committed``) or back; return how many were removed."""
+    def recover(self, committed: set, staged: list, area: StagingArea | None = None) -> int:
+        """Roll the uploads staged in ``area`` (default: this process's own) forward
+        (``committed``) or back; return how many were removed.  Every other file in the
+        area goes too; directories stay (in the flat area they are the nodes' areas)."""
+        area = area or self.staging
         removed = 0
         for blob_id in staged:
             if blob_id not in committed:
                 _unlink_quietly(self.blob_path(blob_id))
                 removed += 1
-            _unlink_quietly(self.staging_dir / blob_id)
-        for leftover in self.staging_dir.iterdir():  # anything else is not ours to keep
+            _unlink_quietly(area.path / blob_id)
+        try:
+            leftovers = list(area.path.iterdir())
+        except FileNotFoundError:
+            leftovers = []
+        for leftover in leftovers:  # anything else is not ours to keep
             if leftover.is_file():
                 _unlink_quietly(leftover)
         return removed

@@ -4,8 +4,9 @@
 (``--listen tcp:0:... --port-file F``), waits until the port file names a port
 that accepts connections, and stops it with SIGTERM (``stop``) or SIGKILL
 (``kill``).  The data directory outlives the process, so ``start`` after
-``kill`` is a restart on the same data.  Only the process this object started is
-ever signalled, by its PID.
+``kill`` is a restart on the same data.  Only the processes this object started are
+ever signalled, by their PIDs: the server, and with ``workers`` > 1 the worker
+processes its supervisor started (``worker_pids``, read from /proc).
 
 ``signed_headers`` signs one request with botocore's own SigV4 signer, for tests
 and benchmarks that send bodies with ``http.client`` instead of boto3.
@@ -49,11 +50,16 @@ class RamodProcess:
     :param listen: a strports description; its port should be ``0``.
     :param scheme: ``"http"`` or ``"https"``, used to build ``endpoint``.
     :param extra_args: more ``ramod`` options, e.g. ``["--domain", "localhost"]``.
+    :param workers: ``--workers``; 1 (a single process) unless a test asks for more.
+
+    Each instance is a gateway of its own: unless ``extra_args`` names one, it gets a
+    ``--node-id`` nobody else has (kept across its restarts), so two servers on one
+    PostgreSQL database are two nodes, not one node id claimed twice.
     """
 
     def __init__(self, workdir, *, listen="tcp:0:interface=127.0.0.1", scheme="http",
                  data_dir=None, extra_args=(), access_key=ROOT_ACCESS_KEY,
-                 secret_key=ROOT_SECRET_KEY):
+                 secret_key=ROOT_SECRET_KEY, workers=1):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = Path(data_dir) if data_dir else self.workdir / "data"
@@ -62,6 +68,9 @@ class RamodProcess:
         self.admin_port_file = self.workdir / "admin-port"
         self.log_file = self.workdir / "ramod.log"
         self.listen, self.scheme, self.extra_args = listen, scheme, list(extra_args)
+        self.workers = workers
+        self.node_id = (self.extra_args[self.extra_args.index("--node-id") + 1]
+                        if "--node-id" in self.extra_args else f"t-{uuid.uuid4().hex[:8]}")
         self.access_key, self.secret_key = access_key, secret_key
         self.port = None
         self.admin_port = None
@@ -83,6 +92,8 @@ class RamodProcess:
             "--admin-port-file", str(self.admin_port_file),
             "--data-dir", str(self.data_dir),
             "--region", REGION,
+            "--workers", str(self.workers),
+            *([] if "--node-id" in self.extra_args else ["--node-id", self.node_id]),
             *self.extra_args,
         ]
 
@@ -132,14 +143,52 @@ class RamodProcess:
         return self._signal_and_wait(signal.SIGTERM, timeout)
 
     def kill(self, timeout=20.0):
-        """Send SIGKILL, wait for the exit and return the exit status."""
-        return self._signal_and_wait(signal.SIGKILL, timeout)
+        """Send SIGKILL, wait for the exit and return the exit status.  With workers the
+        whole gateway goes: the supervisor and every worker, all at once."""
+        workers = list(self.worker_pids().values())
+        for pid in workers:
+            _kill_quietly(pid, signal.SIGKILL)
+        status = self._signal_and_wait(signal.SIGKILL, timeout)
+        wait_for_exit(workers, timeout)
+        return status
 
-    def restart(self, timeout=30.0):
-        """Stop the server if it runs, then start it again on the same data directory."""
-        if self.running:
-            self.stop()
-        return self.start(timeout)
+    def kill_supervisor(self, timeout=20.0):
+        """SIGKILL the supervisor alone; return its workers' PIDs (still running: they
+        stop by themselves once they notice)."""
+        workers = list(self.worker_pids().values())
+        self._signal_and_wait(signal.SIGKILL, timeout)
+        return workers
+
+    def worker_pids(self):
+        """Worker number -> PID of the worker processes the supervisor runs now (none for
+        a single server), read from /proc."""
+        if not self.running:
+            return {}
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return {}
+        workers = {}
+        for pid in map(int, children):
+            worker_id = _worker_id(pid)
+            if worker_id is not None:
+                workers[worker_id] = pid
+        return dict(sorted(workers.items()))
+
+    def wait_for_workers(self, exclude=(), timeout=30.0):
+        """Wait until all ``workers`` run and serve (the supervisor logged each one's
+        "(pid P) serving"), none of them in ``exclude`` (PIDs of workers that were
+        killed); return worker number -> PID."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.worker_pids()
+            log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
+            if (len(pids) == self.workers and not set(pids.values()) & set(exclude)
+                    and all(f"(pid {pid}) serving" in log for pid in pids.values())):
+                return pids
+            time.sleep(0.05)
+        raise AssertionError(f"{self.workers} workers not serving after {timeout}s\n"
+                             f"{self.log_tail()}")
 
     def _signal_and_wait(self, signum, timeout):
         if self._proc is None:
@@ -202,6 +251,42 @@ class RamodProcess:
         if self.admin_port is None:
             raise RuntimeError("ramod's management API is not listening")
         return f"http://127.0.0.1:{self.admin_port}"
+
+
+def _worker_id(pid):
+    """The ``--worker-id`` of process ``pid`` (None if it is not a ramod worker)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    if b"--worker-id" not in argv[:-1]:
+        return None
+    return int(argv[argv.index(b"--worker-id") + 1])
+
+
+def _kill_quietly(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid):
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def wait_for_exit(pids, timeout=20.0):
+    """Wait until none of ``pids`` (not our children: a supervisor's workers) runs."""
+    deadline = time.monotonic() + timeout
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"processes {[p for p in pids if _alive(p)]} still running")
+        time.sleep(0.05)
 
 
 def _read_port(path):

@@ -6,6 +6,7 @@ upgrade that moves one of the internals it reads fails here, next to the helper.
 """
 
 import socket
+from pathlib import Path
 
 import pytest
 from twisted.internet.address import IPv4Address
@@ -17,7 +18,8 @@ from twisted.web import http, resource, server
 
 from ramod.http.twisted_compat import (
     buffer_pipelined, buffered_pipelined_bytes, eager_read_limit, is_disconnected,
-    is_handling_request, pause_reading, request_line, resume_reading, set_raw_header)
+    is_handling_request, listening_socket, pause_reading, request_line, resume_reading,
+    set_raw_header, tls_context_factory)
 
 
 class Holding(resource.Resource):
@@ -237,3 +239,51 @@ def test_set_raw_header_sends_exactly_the_bytes_given(site, root):
     assert b"\r\nx-amz-meta-color: Bl\xe9u  2\r\n" in out
     assert b"first" not in out
     assert b"\r\nX-Amz-Meta-Other: v\r\n" in out
+
+
+# -- tls_context_factory / listening_socket ---------------------------------------------------
+
+def test_tls_context_factory_is_the_one_the_ssl_description_made(tmp_path):
+    """An ``ssl:`` description's endpoint keeps the context factory listenSSL would use;
+    a ``tcp:`` one has none."""
+    from twisted.internet import endpoints
+    from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
+    from twisted.test import __file__ as twisted_test_file
+
+    server_pem = str(Path(twisted_test_file).parent / "server.pem")  # Twisted's test key+cert
+    reactor = MemoryReactorClock()
+    endpoint = endpoints.serverFromString(
+        reactor, f"ssl:0:interface=127.0.0.1:privateKey={server_pem}:certKey={server_pem}")
+    context = tls_context_factory(endpoint)
+    # what TLSMemoryBIOFactory takes: a context factory, or a connection creator
+    assert IOpenSSLServerConnectionCreator.providedBy(context) or hasattr(context, "getContext")
+    assert context.getContext() is not None
+    assert tls_context_factory(endpoints.serverFromString(reactor, "tcp:0")) is None
+
+
+def test_listening_socket_is_taken_out_of_the_reactor_and_still_listens():
+    """The socket of a bound port is no longer read by its reactor; connections queue on it
+    for another accept, and closing it (not stopListening) closes only this descriptor."""
+    from twisted.internet import endpoints, protocol
+
+    reactor = SelectReactor()
+    try:
+        d = endpoints.serverFromString(reactor, "tcp:0:interface=127.0.0.1").listen(
+            protocol.Factory.forProtocol(protocol.Protocol))
+        port = []
+        d.addCallback(port.append)
+        port = port[0]
+        sock = listening_socket(port)
+        assert port not in reactor.getReaders()
+        shared = sock.dup()  # what a worker holds
+        client = socket.create_connection(sock.getsockname(), timeout=5)
+        pump(reactor)
+        sock.close()
+        shared.settimeout(5)
+        accepted, _ = shared.accept()  # queued, not taken by the port's reactor
+        accepted.close()
+        client.close()
+        shared.close()
+    finally:
+        reactor.disconnectAll()
+        reactor.waker.connectionLost(None)

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from ramod.storage.filesystem import MAX_IOVECS, BlobStore
+from ramod.storage.filesystem import MAX_IOVECS, BlobStore, DataDirInUse
 
 
 @pytest.fixture
@@ -30,11 +30,13 @@ def committed(store, data: bytes) -> str:
 
 
 def test_prepare_creates_tree(tmp_path):
-    """prepare() creates staging/, blobs/ and the 256 fan-out directories blobs/00..ff."""
-    store = BlobStore(tmp_path / "a" / "data")
+    """prepare() creates this process's staging slot, its lock directory, blobs/ and the
+    256 fan-out directories blobs/00..ff."""
+    store = BlobStore(tmp_path / "a" / "data", "gw1", "worker-2")
     store.prepare()
     root = tmp_path / "a" / "data"
-    assert (root / "staging").is_dir()
+    assert store.staging_dir == root / "staging" / "gw1" / "worker-2"
+    assert store.staging_dir.is_dir() and (root / "locks" / "gw1").is_dir()
     fanout = sorted(p.name for p in (root / "blobs").iterdir())
     assert fanout == [f"{i:02x}" for i in range(256)]
     assert all((root / "blobs" / name).is_dir() for name in fanout)
@@ -247,3 +249,103 @@ def test_blob_path_layout(store):
     """A blob lives at blobs/<first two hex digits>/<id>."""
     blob_id = "0123456789abcdef0123456789abcdef"
     assert store.blob_path(blob_id) == store.blobs_dir / "01" / blob_id
+
+
+# -- staging slots: one per process, recovered only under its lock ----------------------------
+
+def stage(store, data: bytes, area_dir=None) -> str:
+    """An interrupted upload: a staged file, linked into blobs/ (as after step 2)."""
+    staging = store.new_staging()
+    staging.write_at([data], 0)
+    store.commit(staging)
+    if area_dir is not None:
+        os.rename(staging.path, area_dir / staging.blob_id)
+    return staging.blob_id
+
+
+def test_each_worker_stages_in_its_own_slot(tmp_path):
+    """Two workers of one node stage under staging/<node>/worker-<I>/, each seeing only its own."""
+    one = BlobStore(tmp_path, "gw", "worker-1")
+    two = BlobStore(tmp_path, "gw", "worker-2")
+    one.prepare()
+    two.prepare()
+    a, b = stage(one, b"a"), stage(two, b"b")
+    assert one.staged_ids() == [a] and two.staged_ids() == [b]
+    assert one.recover(set(), one.staged_ids()) == 1
+    assert two.staged_ids() == [b] and read_blob(two, b) == b"b"
+
+
+def test_a_held_slot_is_refused(tmp_path):
+    """claim_staging() refuses a slot another live process holds, and takes it once released."""
+    first = BlobStore(tmp_path, "gw", "worker-1")
+    first.prepare()
+    first.claim_staging()
+    again = BlobStore(tmp_path, "gw", "worker-1")
+    with pytest.raises(DataDirInUse):
+        again.claim_staging()
+    first.unlock()
+    again.claim_staging()
+    again.unlock()
+
+
+def test_idle_areas_are_the_flat_layout_and_free_slots_of_this_node(tmp_path):
+    """The node's main process recovers the old flat staging/ and its node's slots nobody
+    holds; a held slot and other nodes' slots are left alone."""
+    main = BlobStore(tmp_path, "gw", slot=None)
+    main.prepare()
+    live = BlobStore(tmp_path, "gw", "worker-1")
+    dead = BlobStore(tmp_path, "gw", "worker-2")
+    other_node = BlobStore(tmp_path, "gw-b", "worker-2")
+    for store in (live, dead, other_node):
+        store.prepare()
+    live.claim_staging()
+    live_id, dead_id, other_id = stage(live, b"live"), stage(dead, b"dead"), stage(other_node, b"o")
+    flat_id = stage(dead, b"flat", area_dir=main.staging_root)  # the layout before workers
+    (main.staging_root / "stray.tmp").write_bytes(b"junk")
+
+    areas = main.idle_staging_areas()
+    assert sorted(str(a.path.relative_to(tmp_path)) for a in areas) == [
+        "staging", "staging/gw/worker-2"]
+    flat = next(a for a in areas if a.flat)
+    assert main.staged_ids(flat) == [flat_id]
+    for area in areas:
+        main.recover({flat_id}, main.staged_ids(area), area)
+        area.unlock()
+
+    assert read_blob(main, flat_id) == b"flat"                   # rolled forward
+    assert not main.blob_path(dead_id).exists()                  # rolled back
+    assert sorted(p.name for p in main.staging_root.iterdir()) == ["gw", "gw-b"]
+    assert live.staged_ids() == [live_id] and read_blob(main, live_id) == b"live"
+    assert other_node.staged_ids() == [other_id]
+    assert dead.staged_ids() == []
+    dead.claim_staging()  # the recovery let go of the slot's lock
+    dead.unlock()
+    live.unlock()
+
+
+def test_flat_recovery_keeps_node_directories_even_with_hex_names(tmp_path):
+    """A node directory whose name looks like a blob id is not an upload of the flat layout."""
+    node = "ab" * 16
+    store = BlobStore(tmp_path, node, "server")
+    store.prepare()
+    main = BlobStore(tmp_path, "other", slot=None)
+    flat = next(a for a in main.idle_staging_areas() if a.flat)
+    assert main.staged_ids(flat) == []
+    main.recover(set(), [], flat)
+    assert store.staging_dir.is_dir()
+
+
+def test_every_node_recovers_slots_of_other_node_ids(tmp_path):
+    """With every_node (SQLite: one server per data directory) the slots of another node id
+    (the host name changed) are recovered too; by default only this node's are."""
+    old = BlobStore(tmp_path, "old-name", "server")
+    old.prepare()
+    orphan = stage(old, b"orphan")
+    main = BlobStore(tmp_path, "new-name", slot=None)
+    assert [a.path for a in main.idle_staging_areas()] == [main.staging_root]
+    areas = main.idle_staging_areas(every_node=True)
+    assert [a.path for a in areas] == [main.staging_root, old.staging_dir]
+    for area in areas:
+        main.recover(set(), main.staged_ids(area), area)
+        area.unlock()
+    assert not main.blob_path(orphan).exists() and old.staged_ids() == []

@@ -11,7 +11,8 @@ from twisted.python.usage import UsageError
 
 from ramod.config import Config, default_workers
 from ramod.service import RamoService
-from ramod.tap import Options, makeService
+from ramod.supervisor import Supervisor, worker_command
+from ramod.tap import Options, makeService, worker_arguments
 
 NO_ENV: dict = {}
 
@@ -272,9 +273,10 @@ def test_options_reject_one_root_key(monkeypatch):
 
 
 def test_make_service(tmp_path, no_root_env):
-    """makeService returns the (unstarted) RamoService for the parsed Config."""
+    """makeService returns the (unstarted) RamoService for the parsed Config with --workers 1."""
     options = Options()
-    options.parseOptions(["--listen", "tcp:0", "--data-dir", str(tmp_path / "data")])
+    options.parseOptions(["--listen", "tcp:0", "--data-dir", str(tmp_path / "data"),
+                          "--workers", "1"])
     reactor = MemoryReactorClock()
     svc = makeService(options, reactor=reactor)
     assert isinstance(svc, RamoService)
@@ -283,3 +285,41 @@ def test_make_service(tmp_path, no_root_env):
     assert svc.reactor is reactor
     assert not svc.running
     assert not Path(tmp_path / "data").exists()  # nothing touches the disk before start
+
+
+def test_make_service_with_workers(tmp_path, no_root_env):
+    """--workers N > 1 makes a supervisor of N workers, each given the same options minus
+    the port files; a worker (--worker-id) is a RamoService of its own."""
+    ini = write_ini(tmp_path, "[ramod]\nregion = eu-west-1\n")
+    argv = ["--listen", "tcp:0", "--data-dir", str(tmp_path / "data"), "--workers", "3",
+            "--port-file", str(tmp_path / "port"), "--config", ini, "--node-id", "gw1"]
+    options = Options()
+    options.parseOptions(argv)
+    svc = makeService(options, reactor=MemoryReactorClock())
+    assert isinstance(svc, Supervisor)
+    assert [slot.index for slot in svc.slots] == [1, 2, 3]
+    args = worker_arguments(options)
+    assert "--port-file" not in args and "--worker-id" not in args
+    assert args[:2] == ["--config", ini]
+    assert args[2:] == ["--listen", "tcp:0", "--data-dir", str(tmp_path / "data"),
+                        "--workers", "3", "--node-id", "gw1"]
+    command = worker_command(args, 2)
+    assert command[-2:] == ["--worker-id", "2"] and "ramod" in command
+
+    worker = Options()
+    worker.parseOptions(args + ["--worker-id", "2"])
+    config = worker["parsed"]
+    assert (config.worker_id, config.process_name, config.region) == (2, "gw1/2", "eu-west-1")
+    svc = makeService(worker, reactor=MemoryReactorClock())
+    assert isinstance(svc, RamoService) and svc.is_worker
+    assert svc.blobs.staging_dir == tmp_path / "data" / "staging" / "gw1" / "worker-2"
+    assert not Path(tmp_path / "data").exists()
+
+
+def test_worker_id_is_not_a_file_setting(tmp_path):
+    """worker-id is set by the supervisor only: a config file can't hold it."""
+    with pytest.raises(UsageError, match="unknown settings"):
+        Config.from_options({"config": write_ini(tmp_path, "[ramod]\nworker-id = 1\n")},
+                            environ=NO_ENV)
+    with pytest.raises(UsageError, match="worker-id"):
+        Config.from_options({"worker-id": "0"}, environ=NO_ENV)
