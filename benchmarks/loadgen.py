@@ -183,6 +183,29 @@ def tree_cpu(pid):
     return result
 
 
+def connections_by_process(pid, port):
+    """``{pid: established TCP connections to local ``port``}`` over ``pid``'s process tree:
+    how the connections were spread over a server's workers."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    counts = {}
+    for member in process_tree(pid):
+        try:
+            links = [os.readlink(f"/proc/{member}/fd/{fd}") for fd in os.listdir(f"/proc/{member}/fd")]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        counts[member] = sum(1 for link in links if link[8:-1] in inodes and link.startswith("socket:["))
+    return counts
+
+
 def machine_busy_seconds():
     """CPU seconds all cores of the machine have spent busy (not idle, not iowait) since boot."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -219,6 +242,7 @@ class LoadResult:
     server_processes: dict   # (pid, start time) -> (command name, CPU seconds during the run)
     client_cpu: float        # CPU seconds of the client processes while sending
     machine_cpu: float       # busy CPU seconds of the whole machine (every core) during the run
+    connections: dict = dataclasses.field(default_factory=dict)  # server pid -> connections held
 
     @property
     def ops_per_s(self):
@@ -348,6 +372,10 @@ def run_load(port, bucket, method, keys, *, body_size, concurrency, processes, s
         barrier.wait(timeout=300)  # every client has signed its requests
         server_before, machine_before = tree_cpu(server_pid), machine_busy_seconds()
         deadline = time.monotonic() + timeout
+        connections = {}
+        sampler = threading.Timer(0.3, lambda: connections.update(
+            connections_by_process(server_pid, port)))
+        sampler.start()
         for _ in clients:
             collected.append(results.get(timeout=max(1.0, deadline - time.monotonic())))
         server_after, machine_after = tree_cpu(server_pid), machine_busy_seconds()
@@ -358,6 +386,9 @@ def run_load(port, bucket, method, keys, *, body_size, concurrency, processes, s
     except queue.Empty:
         raise RuntimeError(f"{method}: clients still running after {timeout}s") from None
     finally:
+        if "sampler" in locals():
+            sampler.cancel()
+            sampler.join()
         for client in clients:
             client.join(5)
             if client.is_alive():
@@ -373,7 +404,8 @@ def run_load(port, bucket, method, keys, *, body_size, concurrency, processes, s
         wall=max(r[2] for r in collected) - min(r[1] for r in collected),
         latencies=sorted(x for r in collected for x in r[4]),
         server_cpu=sum(cpu for _, cpu in per_process.values()), server_processes=per_process,
-        client_cpu=sum(r[5] for r in collected), machine_cpu=machine_after - machine_before)
+        client_cpu=sum(r[5] for r in collected), machine_cpu=machine_after - machine_before,
+        connections=dict(connections))
 
 
 def _drain(results):

@@ -225,9 +225,10 @@ def measure(server, args, identities):
         results[phase] = result = load(method, keys, size, concurrency)
         split = ", ".join(f"{name}[{ident[0]}] {cpu:.2f}s"
                           for ident, (name, cpu) in result.server_processes.items() if cpu > 0)
+        held = ", ".join(f"[{pid}] {n}" for pid, n in result.connections.items() if n)
         print(f"  {phase:<9} {result.requests:>6} requests in {result.wall:6.2f}s: "
-              f"{result.ops_per_s:8.0f} ops/s {result.mb_per_s:8.1f} MB/s  server CPU: {split}",
-              file=sys.stderr)
+              f"{result.ops_per_s:8.0f} ops/s {result.mb_per_s:8.1f} MB/s  server CPU: {split}"
+              f"  connections: {held or '-'}", file=sys.stderr)
     return results
 
 
@@ -439,6 +440,7 @@ def summary(result):
             "p99_ms": result.latency(0.99), "server_cpu_ms_per_op": result.server_ms_per_op,
             "server_cores": result.server_cores, "client_cpu_s": result.client_cpu,
             "machine_busy_s": result.machine_cpu,
+            "connections": {str(pid): n for pid, n in result.connections.items()},
             "server_processes": {f"{name}[{ident[0]}]": cpu
                                  for ident, (name, cpu) in result.server_processes.items()}}
 
