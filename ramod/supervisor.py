@@ -125,7 +125,8 @@ class WorkerProcess(protocol.ProcessProtocol):
                 level = LogLevel.levelWithName(level_name)
             except Exception:
                 level = self._last[fd][1]
-            self._last[fd] = (namespace or "ramod.worker", level)
+            # "-": an old-style log.msg event, which has no namespace
+            self._last[fd] = (namespace if namespace not in ("", "-") else "ramod.worker", level)
             text = match["text"]
         namespace, level = self._last[fd]
         # continuation lines (tracebacks: "\t..."), stderr: the last line's level
@@ -218,7 +219,9 @@ class Supervisor(service.MultiService):
 
     async def _bind(self, name: str, description: str) -> None:
         endpoint = endpoints.serverFromString(self.reactor, description)
-        port = await endpoint.listen(protocol.Factory.forProtocol(protocol.Protocol))
+        unused = protocol.Factory.forProtocol(protocol.Protocol)  # the workers accept, not us
+        unused.noisy = False
+        port = await endpoint.listen(unused)
         self.ports[name], self.sockets[name] = port, listening_socket(port)
 
     def _worker_environment(self, admin_key: str | None) -> dict:

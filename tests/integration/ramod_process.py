@@ -152,6 +152,12 @@ class RamodProcess:
         wait_for_exit(workers, timeout)
         return status
 
+    def restart(self, timeout=30.0):
+        """Stop the server if it runs, then start it again on the same data directory."""
+        if self.running:
+            self.stop()
+        return self.start(timeout)
+
     def kill_supervisor(self, timeout=20.0):
         """SIGKILL the supervisor alone; return its workers' PIDs (still running: they
         stop by themselves once they notice)."""
