@@ -199,10 +199,17 @@ def connections_by_process(pid, port):
     counts = {}
     for member in process_tree(pid):
         try:
-            links = [os.readlink(f"/proc/{member}/fd/{fd}") for fd in os.listdir(f"/proc/{member}/fd")]
+            fds = os.listdir(f"/proc/{member}/fd")
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        counts[member] = sum(1 for link in links if link[8:-1] in inodes and link.startswith("socket:["))
+        counts[member] = 0
+        for fd in fds:
+            try:
+                link = os.readlink(f"/proc/{member}/fd/{fd}")
+            except OSError:  # closed meanwhile: the server opens and closes files all the time
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                counts[member] += 1
     return counts
 
 
