@@ -4,7 +4,8 @@ A single server binds its strports description itself.  A worker process adopts 
 socket its supervisor bound (``inherited_fd``, see ``ramod.supervisor``) with
 ``IReactorSocket.adoptStreamPort``; for an ``ssl:`` description it wraps the factory in
 ``TLSMemoryBIOFactory`` with the context factory the same description makes, which is
-what ``reactor.listenSSL`` does for a port it binds.
+what ``reactor.listenSSL`` does for a port it binds; and it accepts one connection per
+wake-up, so that the workers share a burst of new connections.
 """
 
 import os
@@ -15,7 +16,7 @@ from twisted.internet import endpoints
 from twisted.internet.defer import maybeDeferred
 from twisted.protocols.tls import TLSMemoryBIOFactory
 
-from ramod.http.twisted_compat import tls_context_factory
+from ramod.http.twisted_compat import accept_one_per_wakeup, tls_context_factory
 
 
 class Listener(service.Service):
@@ -61,4 +62,7 @@ def adopt_listening_socket(reactor, description: str, fd: int, factory):
         factory = TLSMemoryBIOFactory(context, False, factory)
     port = reactor.adoptStreamPort(fd, family, factory)
     os.close(fd)
+    # the socket is shared with the other workers: take connections one at a time, and
+    # let a worker that is busy leave the next one to one that is not
+    accept_one_per_wakeup(port)
     return port

@@ -44,6 +44,13 @@ Private attributes used, and what the public API lacks:
     ``stopListening``, which calls ``shutdown()`` on the socket: that would stop it
     accepting in every process sharing it.
 
+``tcp.Port.numberAccepts`` and ``tcp.Port.doRead`` -- ``accept_one_per_wakeup``
+    ``doRead`` accepts up to ``numberAccepts`` connections in a loop each time the socket
+    is readable, and raises the limit by 20 whenever it used it all.  Workers sharing one
+    listening socket should each take one connection per wake-up, so that a burst of
+    new connections is spread over the workers that are free rather than taken whole by
+    whichever woke first; there is no public setting for it.
+
 Hooks Ramo overrides, documented but "not intended for users" (the overrides stay in
 ``site.py`` and ``plain_channel.py``): ``Request.gotLength`` (headers parsed, body not yet
 read), ``Request.handleContentChunk``, ``Request.requestReceived`` and
@@ -131,3 +138,14 @@ def listening_socket(port) -> socket.socket:
     closes it with ``.close()``, never ``port.stopListening()`` (see the module's notes)."""
     port.stopReading()
     return port.socket
+
+
+def accept_one_per_wakeup(port) -> None:
+    """Make a listening TCP port accept at most one connection each time its reactor finds
+    it readable (see the module's notes)."""
+    accept = port.doRead
+
+    def doRead():
+        port.numberAccepts = 1
+        return accept()
+    port.doRead = doRead

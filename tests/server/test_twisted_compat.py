@@ -6,6 +6,7 @@ upgrade that moves one of the internals it reads fails here, next to the helper.
 """
 
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from twisted.python.failure import Failure
 from twisted.web import http, resource, server
 
 from ramod.http.twisted_compat import (
-    buffer_pipelined, buffered_pipelined_bytes, eager_read_limit, is_disconnected,
+    accept_one_per_wakeup, buffer_pipelined, buffered_pipelined_bytes, eager_read_limit, is_disconnected,
     is_handling_request, listening_socket, pause_reading, request_line, resume_reading,
     set_raw_header, tls_context_factory)
 
@@ -284,6 +285,39 @@ def test_listening_socket_is_taken_out_of_the_reactor_and_still_listens():
         accepted.close()
         client.close()
         shared.close()
+    finally:
+        reactor.disconnectAll()
+        reactor.waker.connectionLost(None)
+
+
+@pytest.mark.parametrize("one_per_wakeup", [False, True])
+def test_accept_one_per_wakeup(one_per_wakeup):
+    """A stock port takes every queued connection in one wake-up; after
+    accept_one_per_wakeup it takes one per wake-up, every time."""
+    from twisted.internet import protocol
+
+    reactor = SelectReactor()
+    built = []
+
+    class Counting(protocol.Factory):
+        def buildProtocol(self, addr):
+            built.append(addr)
+            return protocol.Protocol()
+    try:
+        port = reactor.listenTCP(0, Counting(), interface="127.0.0.1")
+        if one_per_wakeup:
+            accept_one_per_wakeup(port)
+        for burst in range(2):
+            clients = [socket.create_connection(("127.0.0.1", port.getHost().port), timeout=5)
+                       for _ in range(4)]
+            time.sleep(0.1)  # all four are in the accept queue
+            before = len(built)
+            port.doRead()  # what the reactor calls when the socket is readable
+            assert len(built) - before == (1 if one_per_wakeup else 4)
+            while len(built) < before + 4:
+                port.doRead()
+            for client in clients:
+                client.close()
     finally:
         reactor.disconnectAll()
         reactor.waker.connectionLost(None)
