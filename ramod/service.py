@@ -31,11 +31,11 @@ from ramod.admin.site import make_admin_site
 from ramod.http.access_log import AccessLog
 from ramod.http.site import make_site
 from ramod.listener import Listener
-from ramod.metadata.db import open_database
+from ramod.metadata.db import POSTGRES_POOL_SIZE, open_database
+from ramod.metadata.errors import DatabaseUnavailable
 from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
-from ramod.storage.garbage import (SWEEP_LEASE, SWEEP_LEASE_SECONDS, remove_garbage,
-                                   sweep_garbage_blobs)
+from ramod.storage.garbage import SWEEP_LEASE, SWEEP_LEASE_SECONDS, sweep_garbage_blobs
 from ramod.startup import (NodeStart, base_url, claim_node, generate_keys, is_tls,
                            prepare_node, print_admin_banner, print_banner, recover_staging,
                            watch_node_lock, write_port_file)
@@ -61,7 +61,7 @@ class RamoService(service.MultiService):
         self.config = config
         self.reactor = reactor
         self.is_worker = config.worker_id is not None
-        self.pools = Pools(reactor, db_threads=1 if config.is_sqlite else 8,
+        self.pools = Pools(reactor, db_threads=1 if config.is_sqlite else POSTGRES_POOL_SIZE,
                            io_threads=config.io_threads)
         self.pools.setServiceParent(self)
         self.sweeper = TimerService(
@@ -127,7 +127,7 @@ class RamoService(service.MultiService):
             # a worker's key comes from its supervisor, through RAMO_ADMIN_API_KEY
             admin_key = node.admin_key if node is not None else cfg.admin_api_key
             admin = AdminApp(cfg, self.store, self.blobs, self.pools, self.reactor, admin_key,
-                             self.s3_url, generate_keys, lambda ids: remove_garbage(self.app, ids))
+                             self.s3_url, generate_keys)
             self.admin_listener = self._listener(cfg.admin_listen, make_admin_site(admin),
                                                  "admin-listener", ADMIN_FD)
             admin_port = await self.admin_listener.listen()
@@ -198,6 +198,8 @@ class RamoService(service.MultiService):
                 now - PRESIGNED_KEPT_SECONDS, timezone.utc))
             await sweep_garbage_blobs(self.store, self.pools, self.blobs,
                                       self.config.garbage_grace, now)
+        except DatabaseUnavailable as e:
+            log.warn("garbage sweep skipped, the database is unavailable: {why}", why=e)
         except Exception:
             log.failure("sweeping unreferenced blobs failed; will retry")
 

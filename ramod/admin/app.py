@@ -34,7 +34,7 @@ class AdminApp:
     """The management API over the server's stores."""
 
     def __init__(self, config, store, blobs, pools, clock, api_key: str, s3_url, generate_keys,
-                 remove_garbage, version: str = "0.1.0"):
+                 version: str = "0.1.0"):
         self.config, self.store, self.blobs, self.pools = config, store, blobs, pools
         self.clock = clock
         #: the OpenAPI document as /openapi.json serves it
@@ -42,7 +42,6 @@ class AdminApp:
         self._api_key = api_key.encode()
         self._s3_url = s3_url
         self.generate_keys = generate_keys
-        self._remove_garbage = remove_garbage
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.seconds(), timezone.utc)
@@ -73,9 +72,6 @@ class AdminApp:
 
     # -- shared by handlers ---------------------------------------------------------------
 
-    def remove_garbage(self, blob_ids: list) -> None:
-        self._remove_garbage(blob_ids)
-
     async def bucket(self, name: str):
         """The BucketInfo, or NoSuchBucket."""
         info = await self.store.get_bucket(name)
@@ -89,8 +85,7 @@ class AdminApp:
     async def empty_bucket(self, bucket) -> None:
         """Delete every object and upload of the bucket, a batch per transaction."""
         while True:
-            count, garbage = await self.store.empty_bucket_batch(bucket)
-            self.remove_garbage(garbage)
+            count, _ = await self.store.empty_bucket_batch(bucket)
             if count == 0:
                 return
 

@@ -87,11 +87,10 @@ async def delete_bucket(api, req):
             f"The bucket {name!r} has multipart uploads in progress; abort them first or pass "
             f"force=true.")
     try:
-        garbage = await api.store.delete_bucket(name)
+        await api.store.delete_bucket(name)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(f"There is no bucket named {name!r}.")
     except meta.BucketHasObjects:
         raise errors.BucketNotEmpty(
             f"The bucket {name!r} holds objects; delete them first or pass force=true.")
-    api.remove_garbage(garbage)
     return 204, None

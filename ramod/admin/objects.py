@@ -57,5 +57,4 @@ async def _delete(api, bucket, keys: list):
         deleted, missing, garbage = await api.store.delete_keys(bucket, keys)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(f"There is no bucket named {bucket.name!r}.")
-    api.remove_garbage(garbage)
     return deleted, missing, garbage

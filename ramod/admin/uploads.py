@@ -37,8 +37,7 @@ async def get_upload(api, req):
 async def abort_upload(api, req):
     bucket, summary = await _found(api, req)
     try:
-        garbage = await api.store.abort_upload(bucket, summary.upload.key, summary.upload.upload_id)
+        await api.store.abort_upload(bucket, summary.upload.key, summary.upload.upload_id)
     except meta.UploadMissing:
         raise errors.NoSuchUpload(f"The upload {summary.upload.upload_id!r} is no longer in progress.")
-    api.remove_garbage(garbage)
     return 204, None

@@ -8,7 +8,6 @@ from ramod.metadata import errors as meta
 from ramoclient.naming import bucket_name_problem
 from ramod.protocol import errors
 from ramod.s3.objects import check_unsupported_headers
-from ramod.storage.garbage import remove_garbage
 from ramod.s3.response import Response
 
 def owner_id(user_name: str) -> str:
@@ -115,12 +114,11 @@ async def handle_head_bucket(app, ctx, body) -> Response:
 
 async def handle_delete_bucket(app, ctx, body) -> Response:
     try:
-        garbage = await app.store.delete_bucket(ctx.endpoint.bucket)
+        await app.store.delete_bucket(ctx.endpoint.bucket)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
     except meta.BucketHasObjects:
         raise errors.BucketNotEmpty(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
-    remove_garbage(app, garbage)
     return Response(204)
 
 

@@ -61,7 +61,7 @@ async def handle_copy_object(app, ctx, body) -> Response:
                          headers.get("x-amz-storage-class", "STANDARD"),
                          src.tags if copy_tags else new_tags, src.parts)
     try:
-        async with Ingest(app.pools, app.blobs) as ingest:  # no new data: the garbage only
+        async with Ingest(app.pools, app.blobs) as ingest:  # no new data: metadata only
             info, _ = await ingest.record(app.store.copy_object, src_bucket, source.key, ctx.bucket,
                                           ctx.endpoint.key, make_new, write_preconditions(headers))
     except meta.BucketMissing:

@@ -4,7 +4,6 @@ from ramoclient.limits import MAX_KEY_BYTES
 from ramod.metadata import errors as meta
 from ramod.protocol import errors
 from ramod.s3.delete_request import delete_result_document, parse_delete
-from ramod.storage.garbage import remove_garbage
 from ramod.s3.response import Response
 
 
@@ -21,8 +20,7 @@ async def handle_delete_objects(app, ctx, body: bytes) -> Response:
             keys.append(key)
             deleted.append((key, version))
     try:
-        garbage = await app.store.delete_objects(ctx.bucket, keys)
+        await app.store.delete_objects(ctx.bucket, keys)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.bucket.name)
-    remove_garbage(app, garbage)
     return Response.xml(delete_result_document(deleted, failed, quiet))

@@ -22,7 +22,6 @@ from ramod.s3.objects import (check_put_headers, checksum_headers, request_tags,
 from ramod.protocol.payload import verify_digests
 from ramod.s3.response import Response
 from ramod.storage.copying import copy_range
-from ramod.storage.garbage import remove_garbage
 from ramod.storage.ingest import Ingest
 
 
@@ -163,13 +162,12 @@ async def handle_complete_multipart_upload(app, ctx, body: bytes) -> Response:
                          upload.content_type, upload.headers, sums, upload.storage_class,
                          upload.tags, tuple(placed))
     try:
-        info, garbage = await app.store.complete_upload(ctx.bucket, ctx.endpoint.key,
+        info, _ = await app.store.complete_upload(ctx.bucket, ctx.endpoint.key,
                                                         ctx.endpoint.upload_id, finish, precondition)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.bucket.name)
-    remove_garbage(app, garbage)
     location = f"/{ctx.bucket.name}/{ctx.endpoint.key}"
     checksum_type = None
     for value in info.checksums.values():
@@ -180,10 +178,9 @@ async def handle_complete_multipart_upload(app, ctx, body: bytes) -> Response:
 
 async def handle_abort_multipart_upload(app, ctx, body) -> Response:
     try:
-        garbage = await app.store.abort_upload(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id)
+        await app.store.abort_upload(ctx.bucket, ctx.endpoint.key, ctx.endpoint.upload_id)
     except meta.UploadMissing:
         raise _no_such_upload(ctx)
-    remove_garbage(app, garbage)
     return Response(204)
 
 

@@ -10,7 +10,6 @@ from ramod.protocol import checksums, errors
 from ramod.s3.context import NOT_FETCHED
 from ramod.protocol.payload import verify_digests
 from ramod.s3.response import BlobRange, Response
-from ramod.storage.garbage import remove_garbage
 from ramod.storage.ingest import Ingest
 from ramod.storage.reader import READ_SIZE
 
@@ -239,9 +238,8 @@ def checksum_headers(sums: dict) -> dict:
 
 async def handle_delete_object(app, ctx, body) -> Response:
     try:
-        garbage = await app.store.delete_object(ctx.bucket, ctx.endpoint.key)
+        await app.store.delete_object(ctx.bucket, ctx.endpoint.key)
     except meta.BucketMissing:
         raise errors.NoSuchBucket(resource=ctx.resource, BucketName=ctx.endpoint.bucket)
-    remove_garbage(app, garbage)
     return Response(204)
 

@@ -26,19 +26,6 @@ SWEEP_LEASE = "garbage-sweep"
 SWEEP_LEASE_SECONDS = 30.0
 
 
-def remove_garbage(owner, blob_ids: list) -> None:
-    """What a committed transaction left unreferenced: nothing is removed now.
-
-    The ids are already queued (``GarbageBlob``, with the time) in the transaction that
-    returned them; ``sweep_garbage_blobs`` removes their files once the grace period is
-    over, whichever process made them garbage.  Kept as the one place the write paths
-    hand their garbage to, so that they need not know when files go.
-
-    :param owner: anything with ``pools`` and ``blobs`` (the S3App, an ``Ingest``).
-    """
-    return None
-
-
 async def sweep_garbage_blobs(store, pools, blobs, grace: float, now: float | None = None,
                               limit: int = 1000) -> list:
     """Remove the files of blobs that have been garbage for more than ``grace`` seconds

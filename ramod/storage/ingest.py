@@ -5,7 +5,7 @@ Every write that references blobs goes through one ``Ingest``::
     async with Ingest(app.pools, app.blobs, staging) as ingest:
         digests = await ingest.receive(request.pipeline)      # or: await ingest.commit(fill, ...)
         ...                                                   # checks that may refuse it
-        info, garbage = await ingest.record(app.store.put_object, bucket, key, new)
+        info, _ = await ingest.record(app.store.put_object, bucket, key, new)
         ...                                                   # the response
 
 1. **commit** (one I/O job): the last bytes are written into ``staging/<id>``, which is
@@ -13,8 +13,9 @@ Every write that references blobs goes through one ``Ingest``::
    — ``BlobStore.commit``;
 2. **record**: the metadata transaction that references the blob.  Only a committed blob
    can be recorded, so no metadata ever points at data that is not on disk;
-3. once recorded, the staging name is released and the blobs the transaction dropped
-   (its "garbage") are removed, both in the I/O pool, without delaying the response;
+3. once recorded, the staging name is released in the I/O pool, without delaying the
+   response; blobs the transaction dropped are queued as garbage in that same transaction
+   and removed by the sweep after the grace (``ramod.storage.garbage``);
 4. if the block is left any other way — an exception anywhere (a digest mismatch, a
    failed precondition, the bucket or upload gone), a cancellation, or simply without
    calling ``record`` — the staging file and its not yet referenced blob are discarded
@@ -43,15 +44,12 @@ is discarded.  The durability guarantee is unchanged: the caller answers 200 onl
 ``record`` returned, so data and metadata are on disk.
 
 A write that only references blobs that already exist (CopyObject, a whole-object
-UploadPartCopy) uses an ``Ingest`` without a staging file: ``record`` alone, which still
-removes the garbage the transaction returns.
+UploadPartCopy) uses an ``Ingest`` without a staging file: ``record`` alone.
 """
 
 from twisted.internet.defer import CancelledError, Deferred, ensureDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-
-from ramod.storage.garbage import remove_garbage
 
 log = Logger(namespace="ramod.storage")
 
@@ -80,15 +78,6 @@ async def _settle(d: Deferred) -> tuple:
             cancelled = e
             waiter = Deferred()
     return outcome[0], cancelled
-
-
-def _garbage_of(result) -> list:
-    """The garbage blob ids a MetadataStore write returns: the result itself (a list), or
-    the last item of a ``(info, garbage)`` tuple."""
-    garbage = result[-1] if isinstance(result, tuple) else result
-    if not isinstance(garbage, list):
-        raise TypeError(f"a metadata write returns its garbage blob ids, not {garbage!r}")
-    return garbage
 
 
 class Ingest:
@@ -184,9 +173,9 @@ class Ingest:
 
     async def record(self, transaction, *args, **kwargs):
         """Step 2: run the metadata transaction ``transaction(*args, **kwargs)`` (a
-        MetadataStore write returning its garbage ids, alone or last in a tuple); return
-        its result.  Once it committed, the staging name is released and the garbage
-        removed (I/O pool, not waited for)."""
+        MetadataStore write); return its result.  Once it committed, the staging name is
+        released (I/O pool, not waited for); what the write left unreferenced is already
+        queued for the garbage sweep (``ramod.storage.garbage``)."""
         self._check_open("record")
         if self.staging is not None and not self._committed:
             raise RuntimeError("the blob is not durable yet: commit it before recording it")
@@ -198,10 +187,6 @@ class Ingest:
         if self.staging is not None:
             self.pools.run_io(self.blobs.release_staging, self.staging).addErrback(
                 lambda f: log.failure("removing a staging file (start-up recovery removes it)", f))
-        try:
-            remove_garbage(self, _garbage_of(outcome))
-        except Exception:
-            log.failure("removing the blobs a write left unreferenced (the sweeper will)")
         if cancelled is not None:
             raise cancelled
         return outcome

@@ -164,7 +164,7 @@ def test_the_management_api_answers_503_json_when_postgres_is_unreachable(
         tmp_path, unreachable_postgres):
     h = Harness(tmp_path)
     app = AdminApp(h.config, unreachable_postgres(), h.blobs, h.pools, h.reactor, "admin-key",
-                   lambda: "http://127.0.0.1:9000", None, lambda ids: None)
+                   lambda: "http://127.0.0.1:9000", None)
     proto = make_admin_site(app).buildProtocol(IPv4Address("TCP", "127.0.0.1", 4321))
     transport = StringTransport()
     proto.makeConnection(transport)

@@ -25,7 +25,7 @@ from ramod.metadata.store import MetadataStore
 from ramod.protocol.payload import PayloadSpec
 from ramod.storage.copying import copy_range
 from ramod.storage.filesystem import BlobStore
-from ramod.storage.garbage import remove_garbage, sweep_garbage_blobs
+from ramod.storage.garbage import sweep_garbage_blobs
 from ramod.storage.ingest import Ingest
 
 
@@ -426,11 +426,6 @@ def test_steps_run_only_inside_the_block(env):
     with pytest.raises(RuntimeError, match="inside its 'async with' block"):
         env.sync(env.start(ingest.commit(write_all, b"x")))
     env.assert_consistent()
-
-
-def test_remove_garbage_with_nothing_to_remove_queues_nothing(env):
-    assert remove_garbage(env, []) is None
-    assert not env.pools.jobs
 
 
 # -- the two fills the server uses: a streamed request body and a copied range --------------
