@@ -40,7 +40,11 @@ class NodeLock:
         params = {**POSTGRES_CONNECT_DEFAULTS, **parse(db_url)}
         self.node_id = node_id
         self._key = lock_key(node_id)
-        self._db = PostgresqlDatabase(params.pop("database"), autoconnect=False, **params)
+        # one connection whichever thread calls: the methods run in the I/O pool, a
+        # different thread each time, and peewee's default per-thread connection would
+        # make ``check`` open a second session, which can't take the lock the first holds
+        self._db = PostgresqlDatabase(params.pop("database"), autoconnect=False,
+                                      thread_safe=False, **params)
 
     def acquire(self) -> None:
         """Take the lock; NodeIdInUse if another gateway holds it (database errors pass)."""
