@@ -65,6 +65,11 @@ _POSTGRES_SCHEMES = ("postgres://", "postgresql://", "postgresext://")
 # SQLSTATEs that mean the session is gone: class 08 (connection exception), the server
 # shutting down (57P01 admin, 57P02 crash) or not accepting sessions yet (57P03)
 _SESSION_GONE_STATES = ("57P01", "57P02", "57P03")
+# SQLSTATEs of a transaction PostgreSQL aborted so that others could go on: a deadlock's
+# victim (40P01) or a serialization failure (40001).  It was rolled back whole, so it runs
+# again, up to CONFLICT_ATTEMPTS times in all.
+_CONFLICT_STATES = ("40P01", "40001")
+CONFLICT_ATTEMPTS = 5
 
 
 class PostgresPool(PooledPostgresqlDatabase):
@@ -118,6 +123,15 @@ def is_sqlite(db) -> bool:
     return isinstance(db, SqliteDatabase)
 
 
+class _Conflict(Exception):
+    """(internal) PostgreSQL aborted the transaction for another's sake; nothing of it
+    took effect."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(_driver_message(cause))
+        self.detail = _driver_message(cause)
+
+
 class _Lost(Exception):
     """(internal) the connection went away; ``stage`` says when: ``"connect"``,
     ``"transaction"`` (before COMMIT was sent) or ``"commit"`` (outcome unknown)."""
@@ -136,6 +150,11 @@ def _driver_message(error: BaseException) -> str:
 
 def _is_db_api_failure(error) -> bool:
     return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(error).__mro__)
+
+
+def _pgcode(error: BaseException) -> str:
+    """The SQLSTATE PostgreSQL answered the failed statement with ("" if none)."""
+    return getattr(_driver_error(error), "pgcode", None) or ""
 
 
 def _driver_error(error: BaseException) -> BaseException:
@@ -178,6 +197,11 @@ class Transactions:
         - no connection can be made, or the second try fails too: ``DatabaseUnavailable``
           (nothing committed).
 
+        A transaction PostgreSQL aborts as the victim of a deadlock (two transactions
+        locking the same rows in opposite orders: concurrent writes of one bucket on
+        several gateways meet there) or as a serialization failure was rolled back whole:
+        it runs again, at once, up to CONFLICT_ATTEMPTS times, then ``DatabaseBusy``.
+
         On SQLite, a transaction that meets another process's write runs again as a
         writer (``ramod.metadata.sqlite_writers``: worker processes share the file); a
         write lock that stayed taken past the busy timeout is ``DatabaseBusy`` (the
@@ -186,18 +210,30 @@ class Transactions:
         if not self._postgres:
             return self._run_sqlite(fn, args)
         try:
-            result = self._attempt(fn, args)
+            result = self._attempt_through_conflicts(fn, args)
         except _Lost as lost:
             if lost.stage != "transaction":
                 raise self._unavailable(lost)
             log.info("metadata database connection lost before commit ({detail}); "
                      "running the transaction again on a new connection", detail=lost.detail)
             try:
-                result = self._attempt(fn, args)
+                result = self._attempt_through_conflicts(fn, args)
             except _Lost as again:
                 raise self._unavailable(again)
         self._answered()
         return result
+
+    def _attempt_through_conflicts(self, fn, args):
+        """``_attempt``, run again while PostgreSQL aborts it for another's sake."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return self._attempt(fn, args)
+            except _Conflict as conflict:
+                log.info("transaction aborted by the database ({detail}); running it again "
+                         "({attempt} of {attempts})", detail=conflict.detail, attempt=attempt,
+                         attempts=CONFLICT_ATTEMPTS)
+                last = conflict
+        raise DatabaseBusy(f"transaction aborted {CONFLICT_ATTEMPTS} times: {last.detail}")
 
     def connection(self):
         """A context manager holding one connection for work outside ``run`` (migrations)."""
@@ -228,6 +264,8 @@ class Transactions:
             return result
         except (OperationalError, InterfaceError) as e:
             if not self._session_gone(e):
+                if _pgcode(e) in _CONFLICT_STATES:  # answered: certainly rolled back
+                    raise _Conflict(e) from e
                 raise
             self._discard()
             raise _Lost(stage, e) from e
@@ -238,7 +276,7 @@ class Transactions:
         db = self._db
         if not db.is_closed() and db.broken(db.connection()):
             return True
-        code = getattr(_driver_error(error), "pgcode", None) or ""
+        code = _pgcode(error)
         return code.startswith("08") or code in _SESSION_GONE_STATES
 
     def _discard(self) -> None:

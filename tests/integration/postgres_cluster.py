@@ -55,6 +55,18 @@ class PostgresCluster:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    def create_database(self, name: str) -> str:
+        """Create an empty database ``name`` in the cluster; return its URL."""
+        import psycopg2  # a test dependency; the cluster itself needs only the binaries
+
+        conn = psycopg2.connect(self.url)
+        conn.autocommit = True  # CREATE DATABASE can't run in a transaction
+        try:
+            conn.cursor().execute(f'CREATE DATABASE "{name}"')
+        finally:
+            conn.close()
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
         shutil.rmtree(self.workdir, ignore_errors=True)
