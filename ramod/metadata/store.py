@@ -28,6 +28,12 @@ from ramod.metadata.records import (BucketInfo, CredentialInfo, ListEntry, NewOb
 from ramod.metadata.upload_queries import UploadQueries
 
 
+#: PostgreSQL advisory lock held by the transaction that looks for the root credential and
+#: makes it if there is none: gateways starting together on a new database would each
+#: find none and make one (two roots, or a unique-key error that fails the start)
+ROOT_LOCK = 0x72616D72  # "ramr"
+
+
 def _bucket_info(row: Bucket) -> BucketInfo:
     return BucketInfo(row.name, row.owner_id, row.owner.user_name, row.region,
                       aware(row.created_at), row.id, row.object_count, row.object_bytes,
@@ -92,6 +98,8 @@ class MetadataStore(ObjectQueries, UploadQueries, AdminQueries, ClusterQueries):
         return self._run(self._ensure_root, access_key, secret_key, make_key)
 
     def _ensure_root(self, access_key, secret_key, make_key):
+        if is_postgres(self._db):
+            self._db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ROOT_LOCK,))
         root = Credential.get_or_none(Credential.is_root == True)  # noqa: E712
         if root is not None and (access_key is None or root.access_key == access_key):
             if secret_key is not None and root.secret_key != secret_key:

@@ -8,7 +8,10 @@ import pytest
 
 from postgres_cluster import PostgresCluster
 from ramod.metadata.db import Transactions, open_database
+from ramod.metadata.migrations import migrate
 from ramod.metadata.node_lock import NodeIdInUse, NodeLock
+from ramod.metadata.store import MetadataStore
+from ramod.startup import generate_keys
 
 pytestmark = pytest.mark.skipif(not PostgresCluster.available(), reason="initdb/pg_ctl not found")
 
@@ -70,5 +73,31 @@ def test_a_transaction_aborted_as_a_deadlocks_victim_runs_again(postgres):
             assert [run.result(30) for run in runs] == [1, 2]
         assert len(calls) == 3                     # one of them ran twice
         assert db.execute_sql("SELECT id, n FROM pair ORDER BY id").fetchall() == [(1, 2), (2, 2)]
+    finally:
+        db.close_all()
+
+
+def test_gateways_starting_together_make_one_root_credential(postgres):
+    """Gateways starting at once on a new database each look for the root credential and
+    make it if there is none: exactly one must be made (they used to make one each, or,
+    given RAMO_ROOT_ACCESS_KEY, all but one failed to start on the unique key)."""
+    db = open_database(postgres.create_database("roots"))
+    try:
+        migrate(db)
+        store, transactions = MetadataStore(db, None), Transactions(db)
+        threads = 6
+        with ThreadPoolExecutor(threads) as pool:  # one connection (session) per thread
+            for keys in [(None, None)] * 4 + [("RACEROOTKEY", "secret")] * 2:
+                transactions.run(lambda: db.execute_sql("DELETE FROM credential"))
+                barrier = threading.Barrier(threads)
+
+                def start(_):
+                    barrier.wait(10)
+                    return transactions.run(store._ensure_root, (*keys, generate_keys))
+                made = list(pool.map(start, range(threads)))  # a unique-key error would raise
+                roots = transactions.run(lambda: db.execute_sql(
+                    "SELECT access_key FROM credential WHERE is_root").fetchall())
+                assert len(roots) == 1 and [m[1] for m in made].count(True) == 1, (made, roots)
+                assert {m[0].access_key for m in made} == {roots[0][0]}
     finally:
         db.close_all()
