@@ -79,9 +79,17 @@ class ObjectQueries:
             return self._replace_object(bucket, key, new, precondition, check_quota=True)
         return self._run(q)
 
+    def _lock_bucket(self, bucket) -> bool:
+        """Lock the bucket's row (PostgreSQL); False if the bucket is gone.
+
+        Every write transaction locks its bucket first and the rows under it (objects,
+        uploads, blobs) after: one order for all, so racing writes wait for each other
+        instead of deadlocking."""
+        return bool(self._sql.one("bucket_exists_for_update", lambda bid: self._lock(
+            Bucket.select(Bucket.id).where(Bucket.id == bid)), (bucket.id,)))
+
     def _check_bucket(self, bucket) -> None:
-        if not self._sql.one("bucket_exists_for_update", lambda bid: self._lock(
-                Bucket.select(Bucket.id).where(Bucket.id == bid)), (bucket.id,)):
+        if not self._lock_bucket(bucket):
             raise errors.BucketMissing(bucket.name)
 
     def _replace_object(self, bucket, key: str, new, precondition=None, check_quota=False):
@@ -151,7 +159,10 @@ class ObjectQueries:
 
     def delete_object(self, bucket, key: str):
         """Remove ``key``; return the garbage blob ids (empty if the key was absent)."""
-        return self._run(self._delete_one, bucket, key)
+        def q():
+            self._lock_bucket(bucket)
+            return self._delete_one(bucket, key)
+        return self._run(q)
 
     def delete_objects(self, bucket, keys: list):
         """Remove each key in one transaction; return the garbage blob ids."""

@@ -83,6 +83,7 @@ class UploadQueries:
         :raises UploadMissing: the upload was completed or aborted meanwhile.
         """
         def q():
+            self._lock_bucket(bucket)                      # bucket first: one lock order
             upload = self._locked_upload(bucket, key, upload_id)
             if new_blob:
                 Blob.insert(blob_id=part.blob_id, size=part.size, refcount=1).execute()
@@ -182,6 +183,7 @@ class UploadQueries:
     def abort_upload(self, bucket, key: str, upload_id: str):
         """Forget the upload and release its parts; return [garbage blob ids]."""
         def q():
+            self._lock_bucket(bucket)                      # bucket first: one lock order
             return self._drop_upload(self._locked_upload(bucket, key, upload_id))
         return self._run(q)
 
@@ -202,10 +204,15 @@ class UploadQueries:
         def q():
             Upload.delete().where(Upload.completed_at < naive(utcnow() - COMPLETED_KEPT)).execute()
             garbage = []
-            for row in self._lock(Upload.select().where(
-                    Upload.completed_at.is_null() & (Upload.initiated_at < naive(cutoff))
-            ).limit(limit)):
-                garbage += self._drop_upload(row)
+            abandoned = list(Upload.select(Upload.id, Upload.bucket).where(
+                Upload.completed_at.is_null() & (Upload.initiated_at < naive(cutoff))
+            ).limit(limit))
+            for found in abandoned:
+                self._lock_bucket(_BucketRef(found.bucket_id))   # bucket first, then upload
+                row = self._lock(Upload.select().where(
+                    (Upload.id == found.id) & Upload.completed_at.is_null())).first()
+                if row is not None:
+                    garbage += self._drop_upload(row)
             return garbage
         return self._run(q)
 
