@@ -17,8 +17,6 @@ files and the banner).  Stopping goes the other way, one step after the other:
 listeners, requests in flight (drained), sweeper, access log, pools, database, locks.
 """
 
-import os
-import sys
 from datetime import datetime, timezone
 
 from twisted.application import service
@@ -36,7 +34,7 @@ from ramod.metadata.errors import DatabaseUnavailable
 from ramod.metadata.store import MetadataStore
 from ramod.s3.app import S3App
 from ramod.storage.garbage import SWEEP_LEASE, SWEEP_LEASE_SECONDS, sweep_garbage_blobs
-from ramod.startup import (NodeStart, base_url, claim_node, generate_keys, is_tls,
+from ramod.startup import (NodeStart, base_url, claim_node, fail_start, generate_keys, is_tls,
                            prepare_node, print_admin_banner, print_banner, recover_staging,
                            watch_node_lock, write_port_file)
 from ramod.storage.filesystem import BlobStore, DataDirInUse
@@ -93,14 +91,7 @@ class RamoService(service.MultiService):
     def startService(self):
         super().startService()
         d = defer.Deferred.fromCoroutine(self._start())
-        d.addErrback(self._failed_to_start)
-
-    def _failed_to_start(self, failure):
-        log.failure("ramod could not start", failure)
-        print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr, flush=True)
-        # twistd would exit 0 after reactor.stop(); a failed start must say so to its caller
-        self.reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
-        self.reactor.stop()
+        d.addErrback(lambda failure: fail_start(self.reactor, failure))
 
     async def _start(self):
         cfg = self.config

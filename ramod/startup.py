@@ -21,6 +21,7 @@ Workers skip all of it except recovering their own staging slot.
 import os
 import secrets
 import string
+import sys
 from dataclasses import dataclass
 
 from twisted.internet import defer, task
@@ -52,6 +53,15 @@ async def claim_node(config, blobs, pools) -> NodeLock | None:
     node_lock = NodeLock(config.db_url, config.node_id)
     await pools.run_io(node_lock.acquire)
     return node_lock
+
+
+def fail_start(reactor, failure) -> None:
+    """A node or worker could not start: say why, stop, and exit with status 1 (twistd would
+    exit 0 after ``reactor.stop()``; a failed start must say so to its caller)."""
+    log.failure("ramod could not start", failure)
+    print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr, flush=True)
+    reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
+    reactor.stop()
 
 
 def watch_node_lock(reactor, pools, node_lock, node_id: str):

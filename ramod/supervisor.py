@@ -48,7 +48,7 @@ from ramod.http.twisted_compat import listening_socket
 from ramod.metadata.db import open_database
 from ramod.metadata.store import MetadataStore
 from ramod.service import DRAIN_SECONDS
-from ramod.startup import (base_url, claim_node, generate_keys, is_tls, prepare_node,
+from ramod.startup import (base_url, claim_node, fail_start, generate_keys, is_tls, prepare_node,
                            print_admin_banner, print_banner, watch_node_lock, write_port_file)
 from ramod.storage.filesystem import BlobStore
 from ramod.threads import Pools
@@ -178,13 +178,7 @@ class Supervisor(service.MultiService):
     def startService(self):
         super().startService()
         d = defer.Deferred.fromCoroutine(self._start())
-        d.addErrback(self._failed_to_start)
-
-    def _failed_to_start(self, failure):
-        log.failure("ramod could not start", failure)
-        print(f"ramod: could not start: {failure.getErrorMessage()}", file=sys.stderr, flush=True)
-        self.reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
-        self.reactor.stop()
+        d.addErrback(lambda failure: fail_start(self.reactor, failure))
 
     async def _start(self):
         cfg = self.config
