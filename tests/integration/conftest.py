@@ -24,10 +24,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from OpenSSL import crypto
 
+from postgres_cluster import PostgresCluster
 from ramod_process import (
     REGION, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, RamodProcess, unique_bucket_name)
 
 DOMAIN = "localhost"
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL cluster (initdb/pg_ctl on a free port) for one test module;
+    modules that use it skip themselves when PostgresCluster.available() is false."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")

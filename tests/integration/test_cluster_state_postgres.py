@@ -27,13 +27,6 @@ from ramod.metadata.db import open_database  # noqa: E402
 pytestmark = pytest.mark.skipif(not PostgresCluster.available(), reason="initdb/pg_ctl not found")
 
 
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
-
 def _admin(postgres, statement: str) -> None:
     conn = psycopg2.connect(postgres.url)
     conn.autocommit = True  # CREATE/DROP DATABASE can't run in a transaction

@@ -87,13 +87,6 @@ GRACE = 8
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="module")
 def gateways(postgres, tmp_path_factory):
     cluster = Gateways(tmp_path_factory.mktemp("gateways"), postgres.create_database("ramo"),
                        WORKERS).start()

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.skipif(not PostgresCluster.available(), reason="initdb/
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster().start()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="module")
 def pg_ramod(postgres, tmp_path_factory):
     server = RamodProcess(tmp_path_factory.mktemp("pg-ramod"), extra_args=["--db", postgres.url])
     server.start()
