@@ -418,3 +418,23 @@ def blob_files_reach(server, expected: int, timeout=10.0) -> int:
         time.sleep(0.05)
         count = _count_blob_files(server)
     return count
+
+
+def put_across_sigterm(server, bucket: str, key: str, body: bytes) -> http.client.HTTPResponse:
+    """PUT ``body`` on a raw connection: send half, SIGTERM the server once the request is
+    in flight (its headers read), then the rest; return the response (status read)."""
+    headers, _, _ = signed_headers("PUT", f"{server.endpoint}/{bucket}/{key}",
+                                   headers={"Content-Length": str(len(body))})
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    head = f"PUT /{bucket}/{key} HTTP/1.1\r\n" + "".join(
+        f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    sock.sendall(head.encode() + body[: len(body) // 2])
+    time.sleep(1.0)  # the server has read the headers: the request is in flight
+    os.kill(server.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    sock.sendall(body[len(body) // 2:])
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    sock.close()         # the response keeps the socket's file object until it is read
+    return response
+

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from postgres_cluster import PostgresCluster
 from ramod_process import (
-    RamodProcess, RamodStartError, admin_call, no_retry_client, signed_headers,
+    RamodProcess, RamodStartError, admin_call, no_retry_client, put_across_sigterm, signed_headers,
     unique_bucket_name, wait_for_exit)
 from test_crash import PutLog, check_survivors, staging_leftovers
 
@@ -204,20 +204,8 @@ def test_sigterm_drains_an_upload_in_flight_and_every_worker_exits(tmp_path, s3_
         s3.create_bucket(Bucket=bucket)
         workers = list(server.wait_for_workers().values())
         body = os.urandom(4 * MiB)
-        headers, _, _ = signed_headers("PUT", f"{server.endpoint}/{bucket}/k",
-                                       headers={"Content-Length": str(len(body))})
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-        head = f"PUT /{bucket}/k HTTP/1.1\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        sock.sendall(head.encode() + body[: len(body) // 2])
-        time.sleep(1.0)  # a worker has read the headers: the request is in flight
-        os.kill(server.pid, signal.SIGTERM)
-        time.sleep(0.3)
-        sock.sendall(body[len(body) // 2:])
-        response = http.client.HTTPResponse(sock)
-        response.begin()
+        response = put_across_sigterm(server, bucket, "k", body)
         assert response.status == 200, response.read()[:300]
-        sock.close()
         assert server.stop() in (0, -signal.SIGTERM)
         wait_for_exit(workers, timeout=5)
         log = server.log_file.read_text()
